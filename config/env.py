@@ -1,0 +1,100 @@
+"""Strict environment parsing: a bad value stops start-up with a message naming the variable."""
+
+import os
+from urllib.parse import unquote, urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
+
+TRUE = {"1", "true", "yes", "on"}
+FALSE = {"0", "false", "no", "off", ""}
+
+
+def env_str(name: str, default: str | None = None) -> str | None:
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in TRUE:
+        return True
+    if value in FALSE:
+        return False
+    raise ImproperlyConfigured(
+        f"{name}={raw!r} is not a boolean; use one of 1/0, true/false, yes/no, on/off."
+    )
+
+
+def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number.") from None
+    if minimum is not None and value < minimum:
+        raise ImproperlyConfigured(f"{name}={raw!r} must be at least {minimum}.")
+    return value
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_database(name: str, default: str) -> dict:
+    import dj_database_url
+
+    raw = os.environ.get(name) or default
+    try:
+        config = dj_database_url.parse(raw, conn_max_age=60, conn_health_checks=True)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a database URL: {exc}") from None
+    if not config.get("ENGINE"):
+        raise ImproperlyConfigured(f"{name}={raw!r} names no supported database engine.")
+    if config["ENGINE"].endswith("sqlite3"):
+        # SQLite keeps no persistent connections worth reusing; waiting a little on a
+        # locked file beats failing a request while a job writes.
+        config["CONN_MAX_AGE"] = 0
+        config["OPTIONS"] = {"timeout": 20}
+    return config
+
+
+def env_redis(name: str) -> str | None:
+    raw = os.environ.get(name)
+    if not raw:
+        return None
+    if urlsplit(raw).scheme not in {"redis", "rediss"}:
+        raise ImproperlyConfigured(f"{name}={raw!r} must be a redis:// or rediss:// URL.")
+    return raw
+
+
+def env_email(name: str) -> dict:
+    """EMAIL_URL: smtp://user:pass@host:port (smtp+tls:// for STARTTLS, smtps:// for SSL),
+    or console:// (the default)."""
+    raw = os.environ.get(name)
+    if not raw or raw == "console://":
+        return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    url = urlsplit(raw)
+    if url.scheme not in {"smtp", "smtp+tls", "smtps"} or not url.hostname:
+        raise ImproperlyConfigured(
+            f"{name}={raw!r} must look like smtp://user:password@host:port or console://."
+        )
+    try:
+        port = url.port or (465 if url.scheme == "smtps" else 25)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} has a bad port.") from None
+    return {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": url.hostname,
+        "EMAIL_PORT": port,
+        "EMAIL_HOST_USER": unquote(url.username or ""),
+        "EMAIL_HOST_PASSWORD": unquote(url.password or ""),
+        "EMAIL_USE_TLS": url.scheme == "smtp+tls",
+        "EMAIL_USE_SSL": url.scheme == "smtps",
+    }

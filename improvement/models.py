@@ -1,0 +1,339 @@
+"""The life of an initiative: the idea, its stage, who moves it, and what was said.
+
+Every invariant the design states is also a database constraint, so a bad row is
+refused whichever path writes it (web, API, admin, a job or a shell).
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class Pillar(models.TextChoices):
+    FINANCIAL = "financial", "Financial"
+    OPERATIONAL = "operational", "Operational"
+    CUSTOMER = "customer", "Customer"
+    INNOVATION = "innovation", "Innovation"
+
+
+class Methodology(models.TextChoices):
+    PDCA = "pdca", "PDCA"
+    DMAIC = "dmaic", "DMAIC"
+
+
+class Stage(models.TextChoices):
+    SUBMITTED = "submitted", "Submitted"
+    BACKLOG = "backlog", "Backlog"
+    PLAN = "plan", "Plan"
+    DO = "do", "Do"
+    CHECK = "check", "Check"
+    ACT = "act", "Act"
+    DEFINE = "define", "Define"
+    MEASURE = "measure", "Measure"
+    ANALYZE = "analyze", "Analyze"
+    IMPROVE = "improve", "Improve"
+    CONTROL = "control", "Control"
+    COMPLETED = "completed", "Completed"
+    REJECTED = "rejected", "Rejected"
+    ON_HOLD = "on_hold", "On hold"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+PDCA_STAGES = (Stage.PLAN, Stage.DO, Stage.CHECK, Stage.ACT)
+DMAIC_STAGES = (Stage.DEFINE, Stage.MEASURE, Stage.ANALYZE, Stage.IMPROVE, Stage.CONTROL)
+# The stages an owner works in; only these can be put on hold.
+ACTIVE_STAGES = PDCA_STAGES + DMAIC_STAGES
+
+
+class Area(models.Model):
+    """A part of the organisation an initiative belongs to (a site, a department)."""
+
+    name = models.CharField(max_length=120, unique=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class InitiativeQuerySet(models.QuerySet):
+    def in_stages(self, stages) -> "InitiativeQuerySet":
+        return self.filter(stage__in=stages)
+
+
+class Initiative(models.Model):
+    """An improvement idea and, once accepted, the initiative that carries it out."""
+
+    title = models.CharField(max_length=200)
+    problem_statement = models.TextField()
+    proposed_change = models.TextField(blank=True)
+    root_cause = models.TextField(blank=True)
+    control_plan = models.TextField(blank=True)
+    decision_note = models.TextField(blank=True, help_text="Adopt, adapt or abandon, and why.")
+    rejection_reason = models.TextField(blank=True)
+
+    pillar = models.CharField(max_length=20, choices=Pillar.choices)
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="initiatives")
+    methodology = models.CharField(max_length=10, choices=Methodology.choices, blank=True)
+    stage = models.CharField(max_length=20, choices=Stage.choices, default=Stage.SUBMITTED)
+    # The stage an on-hold initiative resumes to.
+    held_from = models.CharField(max_length=20, choices=Stage.choices, blank=True)
+    cycle = models.PositiveIntegerField(default=1, help_text="PDCA cycle number.")
+
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="submitted_initiatives"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="owned_initiatives",
+    )
+    sponsor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="sponsored_initiatives",
+    )
+    team = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="team_initiatives"
+    )
+    watchers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="watched_initiatives"
+    )
+
+    impact = models.PositiveSmallIntegerField(null=True, blank=True, help_text="1 (low) to 5.")
+    effort = models.PositiveSmallIntegerField(null=True, blank=True, help_text="1 (low) to 5.")
+    estimated_annual_benefit = models.DecimalField(
+        max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    estimated_cost = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    confidence = models.DecimalField(
+        max_digits=3, decimal_places=2, null=True, blank=True, help_text="0 to 1."
+    )
+
+    implemented_on = models.DateField(null=True, blank=True, help_text="When the change went live.")
+    duplicate_of = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="duplicates"
+    )
+
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    stage_entered_at = models.DateTimeField(default=timezone.now)
+
+    objects = InitiativeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        permissions = [("triage_initiative", "Can triage initiatives and close quarters")]
+        indexes = [
+            # The board and every stage filter: WHERE stage = … ORDER BY created_at.
+            models.Index(fields=["stage", "created_at"], name="initiative_stage_idx"),
+            # Stale reminders: active initiatives with no move since a date.
+            models.Index(fields=["stage_entered_at"], name="initiative_stage_entered_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(stage__in=Stage.values), name="initiative_stage_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(held_from="") | Q(held_from__in=ACTIVE_STAGES),
+                name="initiative_held_from_valid",
+            ),
+            # On hold exactly when there is a stage to resume to.
+            models.CheckConstraint(
+                condition=Q(stage=Stage.ON_HOLD, held_from__in=ACTIVE_STAGES)
+                | (~Q(stage=Stage.ON_HOLD) & Q(held_from="")),
+                name="initiative_on_hold_resumes",
+            ),
+            models.CheckConstraint(
+                condition=Q(pillar__in=Pillar.values), name="initiative_pillar_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(methodology="") | Q(methodology__in=Methodology.values),
+                name="initiative_methodology_valid",
+            ),
+            # A PDCA stage only on a PDCA initiative, a DMAIC stage only on a DMAIC one.
+            models.CheckConstraint(
+                condition=~Q(stage__in=PDCA_STAGES) | Q(methodology=Methodology.PDCA),
+                name="initiative_pdca_stage_methodology",
+            ),
+            models.CheckConstraint(
+                condition=~Q(stage__in=DMAIC_STAGES) | Q(methodology=Methodology.DMAIC),
+                name="initiative_dmaic_stage_methodology",
+            ),
+            models.CheckConstraint(condition=Q(cycle__gte=1), name="initiative_cycle_positive"),
+            models.CheckConstraint(
+                condition=Q(impact__isnull=True) | Q(impact__gte=1, impact__lte=5),
+                name="initiative_impact_1_5",
+            ),
+            models.CheckConstraint(
+                condition=Q(effort__isnull=True) | Q(effort__gte=1, effort__lte=5),
+                name="initiative_effort_1_5",
+            ),
+            models.CheckConstraint(
+                condition=Q(confidence__isnull=True) | Q(confidence__gte=0, confidence__lte=1),
+                name="initiative_confidence_0_1",
+            ),
+            models.CheckConstraint(
+                condition=Q(estimated_annual_benefit__isnull=True)
+                | Q(estimated_annual_benefit__gte=0),
+                name="initiative_benefit_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(estimated_cost__isnull=True) | Q(estimated_cost__gte=0),
+                name="initiative_cost_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=~Q(duplicate_of=models.F("pk")), name="initiative_not_own_duplicate"
+            ),
+            # A rejection always says why: a reason or the original it duplicates.
+            models.CheckConstraint(
+                condition=~Q(stage=Stage.REJECTED)
+                | ~Q(rejection_reason="")
+                | Q(duplicate_of__isnull=False),
+                name="initiative_rejection_explained",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_pdca(self) -> bool:
+        return self.methodology == Methodology.PDCA
+
+
+class StageTransition(models.Model):
+    """One move of an initiative, written in the same transaction as the stage change.
+    Immutable: history is appended, never edited."""
+
+    initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="history")
+    from_stage = models.CharField(max_length=20, choices=Stage.choices)
+    to_stage = models.CharField(max_length=20, choices=Stage.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="stage_transitions"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    note = models.TextField(blank=True)
+    cycle = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [
+            # The initiative page's timeline: WHERE initiative_id = … ORDER BY at.
+            models.Index(fields=["initiative", "at"], name="transition_timeline_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(from_stage__in=Stage.values) & Q(to_stage__in=Stage.values),
+                name="transition_stages_valid",
+            ),
+            # A PDCA loop act → plan is a move; staying put is not.
+            models.CheckConstraint(
+                condition=~Q(from_stage=models.F("to_stage")), name="transition_changes_stage"
+            ),
+            models.CheckConstraint(condition=Q(cycle__gte=1), name="transition_cycle_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.initiative_id}: {self.from_stage} → {self.to_stage}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise ValueError("Stage history is immutable; write a new transition instead.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Stage history is immutable.")
+
+
+class Support(models.Model):
+    """A +1 on an idea; one per user and idea."""
+
+    initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="supports")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="supports"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["initiative", "user"], name="support_once_per_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} supports {self.initiative_id}"
+
+
+class Comment(models.Model):
+    initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="comments"
+    )
+    body = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            # The initiative page: WHERE initiative_id = … ORDER BY created_at.
+            models.Index(fields=["initiative", "created_at"], name="comment_thread_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~Q(body=""), name="comment_body_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Comment by {self.author} on {self.initiative_id}"
+
+
+class NotificationKind(models.TextChoices):
+    STAGE_MOVED = "stage_moved", "Stage moved"
+    ASSIGNED = "assigned", "Assigned"
+    SIGNAL = "signal", "Control-chart signal"
+    COMMENT = "comment", "Comment"
+    REMINDER = "reminder", "Reminder"
+
+
+class Notification(models.Model):
+    """The in-app list; the same events also go out by email."""
+
+    Kind = NotificationKind
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    initiative = models.ForeignKey(
+        Initiative, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    message = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The unread badge and the list: WHERE recipient_id = … AND read_at IS NULL.
+            models.Index(
+                fields=["recipient", "read_at", "created_at"], name="notification_inbox_idx"
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=NotificationKind.values), name="notification_kind_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.recipient}"
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None

@@ -1,0 +1,376 @@
+"""Numbers: the KPI catalog, targets with frozen baselines, measurements, computed
+results and the quarterly ledger."""
+
+import sys
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from improvement.models import Initiative, Pillar
+
+# The largest finite double. `BETWEEN -MAX AND MAX` refuses ±Infinity everywhere and NaN
+# on PostgreSQL (which sorts NaN above every number); SQLite stores NaN as NULL, which
+# the NOT NULL column refuses.
+MAX_FLOAT = sys.float_info.max
+
+
+def finite(field: str, *, nullable: bool = False) -> Q:
+    condition = Q(**{f"{field}__gte": -MAX_FLOAT, f"{field}__lte": MAX_FLOAT})
+    return Q(**{f"{field}__isnull": True}) | condition if nullable else condition
+
+
+def finite_constraints(model: str, *fields: str, nullable: bool = True) -> list:
+    return [
+        models.CheckConstraint(
+            condition=finite(field, nullable=nullable), name=f"{model}_{field}_finite"
+        )
+        for field in fields
+    ]
+
+
+class Direction(models.TextChoices):
+    HIGHER_IS_BETTER = "higher_is_better", "Higher is better"
+    LOWER_IS_BETTER = "lower_is_better", "Lower is better"
+
+
+class ChartKind(models.TextChoices):
+    INDIVIDUALS = "individuals", "Individuals (XmR)"
+    PROPORTION = "proportion", "Proportion (p-chart)"
+
+
+class BenefitType(models.TextChoices):
+    HARD = "hard", "Hard savings"
+    SOFT = "soft", "Soft savings"
+    AVOIDANCE = "avoidance", "Cost avoidance"
+
+
+class BaselineSource(models.TextChoices):
+    MANUAL = "manual", "Entered by hand"
+    WINDOW = "window", "Mean of measurements in the window"
+
+
+class MeasurementSource(models.TextChoices):
+    WEB = "web", "Web"
+    API = "api", "API"
+    IMPORT = "import", "Import"
+
+
+class ResultStatus(models.TextChoices):
+    NO_DATA = "no_data", "No data"
+    ACHIEVED = "achieved", "Achieved"
+    IMPROVING = "improving", "Improving"
+    AT_RISK = "at_risk", "At risk"
+    REGRESSED = "regressed", "Regressed"
+
+
+class Metric(models.Model):
+    """A KPI in the catalog."""
+
+    name = models.CharField(max_length=120, unique=True)
+    description = models.TextField(blank=True)
+    unit = models.CharField(max_length=40, help_text="e.g. hours, %, EUR, points.")
+    direction = models.CharField(max_length=20, choices=Direction.choices)
+    pillar = models.CharField(max_length=20, choices=Pillar.choices)
+    chart_kind = models.CharField(
+        max_length=20, choices=ChartKind.choices, default=ChartKind.INDIVIDUALS
+    )
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(direction__in=Direction.values), name="metric_direction_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(pillar__in=Pillar.values), name="metric_pillar_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(chart_kind__in=ChartKind.values), name="metric_chart_kind_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.unit})"
+
+    @property
+    def lower_is_better(self) -> bool:
+        return self.direction == Direction.LOWER_IS_BETTER
+
+
+class Target(models.Model):
+    """What an initiative promises to move: a metric, its frozen baseline and a target."""
+
+    initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="targets")
+    metric = models.ForeignKey(Metric, on_delete=models.PROTECT, related_name="targets")
+    is_primary = models.BooleanField(default=False)
+
+    baseline_value = models.FloatField(null=True, blank=True)
+    baseline_start = models.DateField(null=True, blank=True)
+    baseline_end = models.DateField(null=True, blank=True)
+    baseline_source = models.CharField(max_length=10, choices=BaselineSource.choices, blank=True)
+    baseline_n = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Measurements the baseline was computed from."
+    )
+    frozen_at = models.DateTimeField(null=True, blank=True)
+    frozen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    target_value = models.FloatField(null=True, blank=True)
+    target_date = models.DateField(null=True, blank=True)
+    value_per_unit = models.DecimalField(
+        max_digits=14,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text="Money per unit of improvement per year.",
+    )
+    benefit_type = models.CharField(
+        max_length=10, choices=BenefitType.choices, default=BenefitType.HARD
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-is_primary", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["initiative"],
+                condition=Q(is_primary=True),
+                name="target_one_primary_per_initiative",
+            ),
+            models.UniqueConstraint(
+                fields=["initiative", "metric"], name="target_one_per_metric_per_initiative"
+            ),
+            *finite_constraints("target", "baseline_value", "target_value"),
+            models.CheckConstraint(
+                condition=Q(baseline_start__isnull=True)
+                | Q(baseline_end__isnull=True)
+                | Q(baseline_start__lte=models.F("baseline_end")),
+                name="target_baseline_window_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(baseline_source="") | Q(baseline_source__in=BaselineSource.values),
+                name="target_baseline_source_valid",
+            ),
+            # A frozen baseline has a value and says where it came from.
+            models.CheckConstraint(
+                condition=Q(frozen_at__isnull=True)
+                | (Q(baseline_value__isnull=False) & ~Q(baseline_source="")),
+                name="target_frozen_has_value",
+            ),
+            models.CheckConstraint(
+                condition=Q(benefit_type__in=BenefitType.values), name="target_benefit_type_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.metric.name} on #{self.initiative_id}"
+
+    @property
+    def is_frozen(self) -> bool:
+        return self.frozen_at is not None
+
+
+class Measurement(models.Model):
+    """One observation of a target's metric."""
+
+    target = models.ForeignKey(Target, on_delete=models.CASCADE, related_name="measurements")
+    observed_at = models.DateTimeField()
+    value = models.FloatField()
+    sample_size = models.PositiveIntegerField(
+        null=True, blank=True, help_text="For proportions: the number of items inspected."
+    )
+    source = models.CharField(
+        max_length=10, choices=MeasurementSource.choices, default=MeasurementSource.WEB
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["observed_at", "id"]
+        constraints = [
+            # Also the index for every series read: WHERE target_id = … ORDER BY observed_at.
+            models.UniqueConstraint(
+                fields=["target", "observed_at"], name="measurement_one_per_target_and_time"
+            ),
+            *finite_constraints("measurement", "value", nullable=False),
+            models.CheckConstraint(
+                condition=Q(sample_size__isnull=True) | Q(sample_size__gte=1),
+                name="measurement_sample_size_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(source__in=MeasurementSource.values), name="measurement_source_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.value} at {self.observed_at:%Y-%m-%d %H:%M}"
+
+
+class ResultSnapshot(models.Model):
+    """A target's realized result as of a date; recomputing the same date replaces it."""
+
+    target = models.ForeignKey(Target, on_delete=models.CASCADE, related_name="results")
+    as_of = models.DateField()
+    n_before = models.PositiveIntegerField(default=0)
+    n_after = models.PositiveIntegerField(default=0)
+    baseline_mean = models.FloatField(null=True, blank=True)
+    current_mean = models.FloatField(null=True, blank=True)
+    improvement = models.FloatField(null=True, blank=True)
+    improvement_pct = models.FloatField(null=True, blank=True)
+    progress_pct = models.FloatField(null=True, blank=True)
+    welch_t = models.FloatField(null=True, blank=True)
+    welch_df = models.FloatField(null=True, blank=True)
+    p_value = models.FloatField(null=True, blank=True)
+    significant = models.BooleanField(null=True, blank=True)
+    status = models.CharField(
+        max_length=20, choices=ResultStatus.choices, default=ResultStatus.NO_DATA
+    )
+    realized_annual_benefit = models.DecimalField(
+        max_digits=16, decimal_places=2, null=True, blank=True
+    )
+    control = models.JSONField(null=True, blank=True)
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-as_of", "-id"]
+        get_latest_by = "as_of"
+        constraints = [
+            # Also the index for "latest result of a target": WHERE target_id = … ORDER BY as_of.
+            models.UniqueConstraint(
+                fields=["target", "as_of"], name="result_one_per_target_and_date"
+            ),
+            *finite_constraints(
+                "result",
+                "baseline_mean",
+                "current_mean",
+                "improvement",
+                "improvement_pct",
+                "progress_pct",
+                "welch_t",
+                "welch_df",
+            ),
+            models.CheckConstraint(
+                condition=Q(p_value__isnull=True) | Q(p_value__gte=0, p_value__lte=1),
+                name="result_p_value_0_1",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=ResultStatus.values), name="result_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.target} as of {self.as_of}: {self.status}"
+
+
+class QuarterlyResult(models.Model):
+    """One ledger row: an initiative's primary-target figures over one quarter."""
+
+    initiative = models.ForeignKey(
+        Initiative, on_delete=models.CASCADE, related_name="quarterly_results"
+    )
+    target = models.ForeignKey(
+        Target, on_delete=models.SET_NULL, null=True, blank=True, related_name="quarterly_results"
+    )
+    year = models.PositiveSmallIntegerField()
+    quarter = models.PositiveSmallIntegerField()
+    n_measurements = models.PositiveIntegerField(default=0)
+    baseline_mean = models.FloatField(null=True, blank=True)
+    quarter_mean = models.FloatField(null=True, blank=True)
+    improvement = models.FloatField(null=True, blank=True)
+    improvement_pct = models.FloatField(null=True, blank=True)
+    progress_pct = models.FloatField(null=True, blank=True)
+    p_value = models.FloatField(null=True, blank=True)
+    significant = models.BooleanField(null=True, blank=True)
+    status = models.CharField(
+        max_length=20, choices=ResultStatus.choices, default=ResultStatus.NO_DATA
+    )
+    computed_benefit = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
+    validated_benefit = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
+    review_note = models.TextField(blank=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-year", "-quarter", "initiative_id"]
+        verbose_name = "quarterly result"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["initiative", "year", "quarter"], name="ledger_one_row_per_quarter"
+            ),
+            models.CheckConstraint(
+                condition=Q(quarter__gte=1, quarter__lte=4), name="ledger_quarter_1_4"
+            ),
+            models.CheckConstraint(
+                condition=Q(year__gte=2000, year__lte=2200), name="ledger_year_sane"
+            ),
+            *finite_constraints(
+                "ledger",
+                "baseline_mean",
+                "quarter_mean",
+                "improvement",
+                "improvement_pct",
+                "progress_pct",
+            ),
+            models.CheckConstraint(
+                condition=Q(p_value__isnull=True) | Q(p_value__gte=0, p_value__lte=1),
+                name="ledger_p_value_0_1",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=ResultStatus.values), name="ledger_status_valid"
+            ),
+        ]
+        indexes = [
+            # The review desk: WHERE year = … AND quarter = ….
+            models.Index(fields=["year", "quarter"], name="ledger_quarter_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.initiative_id} {self.year} Q{self.quarter}"
+
+
+class QuarterClose(models.Model):
+    """A closed quarter: its ledger rows are frozen from then on."""
+
+    year = models.PositiveSmallIntegerField()
+    quarter = models.PositiveSmallIntegerField()
+    closed_at = models.DateTimeField(default=timezone.now)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-year", "-quarter"]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "quarter"], name="quarter_closed_once"),
+            models.CheckConstraint(
+                condition=Q(quarter__gte=1, quarter__lte=4), name="quarter_close_quarter_1_4"
+            ),
+            models.CheckConstraint(
+                condition=Q(year__gte=2000, year__lte=2200), name="quarter_close_year_sane"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} Q{self.quarter} closed"
