@@ -1,6 +1,10 @@
 import pytest
+from django.conf import settings
 
 from tests.factories import AdminFactory, ReviewerFactory, UserFactory
+
+# Real password hashing costs ~0.3 s a user; tests only need logins to work.
+settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
