@@ -1,6 +1,7 @@
 """Strict environment parsing: a bad value stops start-up with a message naming the variable."""
 
 import os
+import zoneinfo
 from urllib.parse import unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
@@ -47,6 +48,36 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def env_log_level(name: str, default: str) -> str:
+    # logging only knows upper-case names and its own error never says which variable
+    # held the bad value, so accept any case and check here.
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().upper()
+    if value not in LOG_LEVELS:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a log level; use one of {LOG_LEVELS}.")
+    return value
+
+
+def env_timezone(name: str, default: str) -> str:
+    # Django checks TIME_ZONE only where /usr/share/zoneinfo exists; elsewhere a typo
+    # would surface at the first request instead of at start.
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    try:
+        zoneinfo.ZoneInfo(raw)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ImproperlyConfigured(
+            f"{name}={raw!r} is not an IANA time zone such as UTC or Europe/Paris."
+        ) from None
+    return raw
+
+
 def env_database(name: str, default: str) -> dict:
     import dj_database_url
 
@@ -61,7 +92,9 @@ def env_database(name: str, default: str) -> dict:
         # SQLite keeps no persistent connections worth reusing; waiting a little on a
         # locked file beats failing a request while a job writes.
         config["CONN_MAX_AGE"] = 0
-        config["OPTIONS"] = {"timeout": 20}
+        # BEGIN IMMEDIATE: a transaction takes the write lock when it starts, so two
+        # writers queue instead of both reading and one failing on upgrade.
+        config["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
     return config
 
 

@@ -1,8 +1,42 @@
 from django.contrib import admin
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.routers import DefaultRouter
+
+from improvement import api as improvement_api
+from metrics import api as metrics_api
+
+router = DefaultRouter()
+router.register("areas", improvement_api.AreaViewSet)
+router.register("initiatives", improvement_api.InitiativeViewSet, basename="initiative")
+router.register("metrics", metrics_api.MetricViewSet)
+router.register("targets", metrics_api.TargetViewSet)
+router.register("measurements", metrics_api.MeasurementViewSet)
+router.register("quarterly-results", metrics_api.QuarterlyResultViewSet, basename="quarterlyresult")
+
+api_urlpatterns = [
+    path("auth/token/", obtain_auth_token, name="api-token"),
+    path(
+        "initiatives/<int:pk>/targets/",
+        metrics_api.InitiativeTargetsView.as_view(),
+        name="initiative-targets",
+    ),
+    path(
+        "initiatives/<int:pk>/recompute/",
+        metrics_api.RecomputeView.as_view(),
+        name="initiative-recompute",
+    ),
+    path("backlog/", improvement_api.BacklogView.as_view(), name="backlog"),
+    path("matrix/", improvement_api.MatrixView.as_view(), name="matrix"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("", include(router.urls)),
+]
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("api/", include(api_urlpatterns)),
     path("", include("improvement.urls")),
 ]

@@ -6,7 +6,8 @@ refused whichever path writes it (web, API, admin, a job or a shell).
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, F, Q, Value, When, Window
+from django.db.models.functions import Cast, RowNumber
 from django.utils import timezone
 
 
@@ -59,9 +60,82 @@ class Area(models.Model):
         return self.name
 
 
+class Quadrant(models.TextChoices):
+    QUICK_WIN = "quick_win", "Quick win"
+    MAJOR_PROJECT = "major_project", "Major project"
+    FILL_IN = "fill_in", "Fill-in"
+    AVOID = "avoid", "Avoid / postpone"
+
+
 class InitiativeQuerySet(models.QuerySet):
-    def in_stages(self, stages) -> "InitiativeQuerySet":
-        return self.filter(stage__in=stages)
+    def with_priority(self) -> "InitiativeQuerySet":
+        """Annotate `quadrant`, `ratio` (impact/effort) and `risk_adjusted_roi`, in SQL.
+
+        A score at or above settings.QUADRANT_THRESHOLD is high. Unscored initiatives
+        have no quadrant; ROI is null without a positive cost."""
+        high = settings.QUADRANT_THRESHOLD
+        high_impact, high_effort = Q(impact__gte=high), Q(effort__gte=high)
+        unscored = Q(impact__isnull=True) | Q(effort__isnull=True)
+        quadrants = [
+            (Quadrant.QUICK_WIN, high_impact & ~high_effort),
+            (Quadrant.MAJOR_PROJECT, high_impact & high_effort),
+            (Quadrant.FILL_IN, ~high_impact & ~high_effort),
+            (Quadrant.AVOID, ~high_impact & high_effort),
+        ]
+        as_float = lambda name: Cast(name, models.FloatField())  # noqa: E731
+        return self.annotate(
+            quadrant=Case(
+                When(unscored, then=None),
+                *(When(condition, then=Value(code)) for code, condition in quadrants),
+                output_field=models.CharField(),
+            ),
+            # The quadrant's place in the ranking; unscored last.
+            quadrant_order=Case(
+                When(unscored, then=Value(len(quadrants))),
+                *(When(condition, then=Value(i)) for i, (_, condition) in enumerate(quadrants)),
+                output_field=models.IntegerField(),
+            ),
+            ratio=as_float("impact") / as_float("effort"),
+            risk_adjusted_roi=Case(
+                When(
+                    estimated_cost__gt=0,
+                    estimated_annual_benefit__isnull=False,
+                    confidence__isnull=False,
+                    then=(
+                        as_float("estimated_annual_benefit") * as_float("confidence")
+                        - as_float("estimated_cost")
+                    )
+                    / as_float("estimated_cost"),
+                ),
+                default=None,
+                output_field=models.FloatField(),
+            ),
+        )
+
+    def ranked(self, order: str = "matrix") -> "InitiativeQuerySet":
+        """Priority annotations plus `rank` (1 = do first), ordered by it.
+
+        `matrix`: quadrant (quick wins first), then impact/effort ratio, then risk-adjusted
+        ROI, then oldest first. `roi`: risk-adjusted ROI first, then the same."""
+        by_matrix = [
+            F("quadrant_order").asc(),
+            F("ratio").desc(nulls_last=True),
+            F("risk_adjusted_roi").desc(nulls_last=True),
+            F("created_at").asc(),
+            F("id").asc(),
+        ]
+        if order == "roi":
+            ordering = [F("risk_adjusted_roi").desc(nulls_last=True), *by_matrix]
+        else:
+            ordering = by_matrix
+        return (
+            self.with_priority()
+            .annotate(rank=Window(RowNumber(), order_by=ordering))
+            .order_by("rank")
+        )
+
+    def backlog(self, order: str = "matrix") -> "InitiativeQuerySet":
+        return self.filter(stage=Stage.BACKLOG).ranked(order)
 
 
 class Initiative(models.Model):
@@ -316,6 +390,8 @@ class Notification(models.Model):
     message = models.TextField()
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
+    # Set when the email went out, so a retried email job never sends twice.
+    emailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -1,0 +1,191 @@
+"""REST endpoints for initiatives: thin views over the workflow and the services."""
+
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.generics import ListAPIView
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from improvement import services, workflow
+from improvement.filters import InitiativeFilter
+from improvement.models import Area, Initiative, Quadrant, Support
+from improvement.serializers import (
+    AreaSerializer,
+    BacklogItemSerializer,
+    HistorySerializer,
+    InitiativeCreateSerializer,
+    InitiativeSerializer,
+    InitiativeUpdateSerializer,
+    MoveOptionSerializer,
+    MoveRefusedSerializer,
+    TransitionSerializer,
+)
+
+
+def initiatives_for_reading():
+    """Initiatives with everything the serializer shows, in a fixed number of queries."""
+    supports = (
+        Support.objects.filter(initiative=OuterRef("pk"))
+        .order_by()
+        .values("initiative")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return (
+        Initiative.objects.with_priority()
+        .annotate(support_count=Coalesce(Subquery(supports), 0))
+        .prefetch_related("team", "watchers")
+    )
+
+
+class AreaViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    queryset = Area.objects.all()
+    serializer_class = AreaSerializer
+
+
+class InitiativeViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Every signed-in person may read every initiative; changes are checked by role."""
+
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    filterset_class = InitiativeFilter
+    serializer_class = InitiativeSerializer
+
+    def get_queryset(self):
+        return initiatives_for_reading()
+
+    def get_serializer_class(self):
+        if self.action == "create":
+            return InitiativeCreateSerializer
+        if self.action == "partial_update":
+            return InitiativeUpdateSerializer
+        return super().get_serializer_class()
+
+    def _read(self, pk: int, status_code=status.HTTP_200_OK) -> Response:
+        initiative = self.get_queryset().get(pk=pk)
+        return Response(InitiativeSerializer(initiative).data, status=status_code)
+
+    @extend_schema(request=InitiativeCreateSerializer, responses={201: InitiativeSerializer})
+    def create(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        initiative = services.submit_idea(actor=request.user, **serializer.validated_data)
+        return self._read(initiative.pk, status.HTTP_201_CREATED)
+
+    @extend_schema(request=InitiativeUpdateSerializer, responses={200: InitiativeSerializer})
+    def partial_update(self, request, pk=None):
+        initiative = self.get_object()
+        if not isinstance(request.data, dict):
+            raise ValidationError({"non_field_errors": ["Send a JSON object of fields."]})
+        editable = set(InitiativeUpdateSerializer.Meta.fields)
+        # Role first: a caller learns what they may not edit before whether a value is valid.
+        refused = services.refused_fields(
+            actor=request.user, initiative=initiative, fields=set(request.data) & editable
+        )
+        if refused:
+            raise PermissionDenied(f"You may not edit: {', '.join(refused)}.")
+        serializer = InitiativeUpdateSerializer(initiative, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        services.update_initiative(
+            initiative=initiative, actor=request.user, changes=serializer.validated_data
+        )
+        return self._read(initiative.pk)
+
+    def update(self, request, *args, **kwargs):
+        if not kwargs.get("partial"):
+            return self.http_method_not_allowed(request)
+        return self.partial_update(request, pk=kwargs.get("pk"))
+
+    @extend_schema(responses=MoveOptionSerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
+    def moves(self, request, pk=None):
+        initiative = self.get_object()
+        options = workflow.options(initiative=initiative, user=request.user)
+        return Response(MoveOptionSerializer(options, many=True).data)
+
+    @extend_schema(
+        request=TransitionSerializer,
+        responses={
+            200: InitiativeSerializer,
+            409: MoveRefusedSerializer,
+        },
+    )
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def transition(self, request, pk=None):
+        initiative = self.get_object()
+        serializer = TransitionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        workflow.move(initiative=initiative, actor=request.user, **serializer.validated_data)
+        return self._read(initiative.pk)
+
+    @extend_schema(responses=HistorySerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
+    def history(self, request, pk=None):
+        initiative = self.get_object()
+        rows = initiative.history.select_related("actor").order_by("at", "id")
+        return Response(HistorySerializer(rows, many=True).data)
+
+
+class BacklogView(ListAPIView):
+    """The ranked backlog: `order=matrix` (default) or `order=roi`."""
+
+    serializer_class = BacklogItemSerializer
+    filter_backends = []
+
+    @extend_schema(
+        parameters=[OpenApiParameter("order", str, enum=["matrix", "roi"], default="matrix")]
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        order = self.request.query_params.get("order", "matrix")
+        if order not in ("matrix", "roi"):
+            raise ValidationError({"order": ["Use order=matrix or order=roi."]})
+        return Initiative.objects.backlog(order)
+
+
+class MatrixView(APIView):
+    """The backlog on the impact–effort grid: count and ranked items per quadrant."""
+
+    @extend_schema(
+        responses=inline_serializer(
+            "Matrix",
+            {
+                "quadrants": serializers.DictField(
+                    child=inline_serializer(
+                        "Quadrant",
+                        {
+                            "count": serializers.IntegerField(),
+                            "items": BacklogItemSerializer(many=True),
+                        },
+                    )
+                )
+            },
+        )
+    )
+    def get(self, request):
+        quadrants = {code: [] for code in Quadrant.values}
+        for item in Initiative.objects.backlog():
+            if item.quadrant in quadrants:
+                quadrants[item.quadrant].append(item)
+        return Response(
+            {
+                "quadrants": {
+                    code: {
+                        "count": len(items),
+                        "items": BacklogItemSerializer(items, many=True).data,
+                    }
+                    for code, items in quadrants.items()
+                }
+            }
+        )

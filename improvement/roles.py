@@ -1,0 +1,77 @@
+"""Who may do what to an initiative — the design's role table, in one place.
+
+Every signed-in person may read every initiative (ideas are public inside the
+organisation, so people can support and comment). Changing one depends on the role:
+
+- contributor (anyone signed in): submits ideas; edits their own while it is submitted.
+- reviewer (permission improvement.triage_initiative): triage — scores, estimates,
+  methodology, owner, sponsor; triage moves and stage moves.
+- owner / sponsor (fields on the initiative): stage moves; execution fields.
+- owner / team (fields on the initiative): targets and measurements.
+- administrator (superuser): anything.
+"""
+
+from improvement.models import Initiative, Stage
+
+TRIAGE_PERMISSION = "improvement.triage_initiative"
+
+IDEA_FIELDS = frozenset({"title", "problem_statement", "proposed_change", "area", "pillar"})
+TRIAGE_FIELDS = frozenset(
+    {
+        "impact",
+        "effort",
+        "methodology",
+        "owner",
+        "sponsor",
+        "estimated_annual_benefit",
+        "estimated_cost",
+        "confidence",
+    }
+)
+EXECUTION_FIELDS = frozenset({"root_cause", "implemented_on", "control_plan", "decision_note"})
+
+
+def is_admin(user) -> bool:
+    return user.is_active and user.is_superuser
+
+
+def is_reviewer(user) -> bool:
+    return user.is_active and user.has_perm(TRIAGE_PERMISSION)
+
+
+def is_owner_or_sponsor(user, initiative: Initiative) -> bool:
+    return user.pk is not None and user.pk in (initiative.owner_id, initiative.sponsor_id)
+
+
+def is_team_member(user, initiative: Initiative) -> bool:
+    if user.pk is None:
+        return False
+    return user.pk == initiative.owner_id or initiative.team.filter(pk=user.pk).exists()
+
+
+def editable_fields(user, initiative: Initiative) -> frozenset[str]:
+    """The initiative fields this user may change now."""
+    if is_admin(user):
+        return IDEA_FIELDS | TRIAGE_FIELDS | EXECUTION_FIELDS
+    fields = frozenset()
+    if user.pk == initiative.submitted_by_id and initiative.stage == Stage.SUBMITTED:
+        fields |= IDEA_FIELDS
+    if is_reviewer(user):
+        fields |= TRIAGE_FIELDS
+        if initiative.stage in (Stage.SUBMITTED, Stage.BACKLOG):
+            fields |= IDEA_FIELDS
+    if is_owner_or_sponsor(user, initiative):
+        fields |= EXECUTION_FIELDS
+    return fields
+
+
+def can_record(user, initiative: Initiative) -> bool:
+    """Add and edit targets and measurements."""
+    return is_admin(user) or is_team_member(user, initiative)
+
+
+def can_move(user, initiative: Initiative, *, triage: bool) -> bool:
+    """Triage moves are reviewers'; stage moves are the owner's, sponsor's or a reviewer's."""
+    if is_admin(user) or is_reviewer(user):
+        return True
+    return not triage and is_owner_or_sponsor(user, initiative)

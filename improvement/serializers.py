@@ -1,0 +1,181 @@
+from django.contrib.auth import get_user_model
+from rest_framework import serializers
+
+from improvement.models import Area, Initiative, Stage
+
+User = get_user_model()
+active_users = User.objects.filter(is_active=True)
+
+
+class AreaSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Area
+        fields = ["id", "name", "description"]
+
+
+class InitiativeSerializer(serializers.ModelSerializer):
+    """An initiative as every reader sees it, with its priority figures."""
+
+    quadrant = serializers.CharField(read_only=True, allow_null=True)
+    ratio = serializers.FloatField(read_only=True, allow_null=True)
+    risk_adjusted_roi = serializers.FloatField(read_only=True, allow_null=True)
+    support_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Initiative
+        fields = [
+            "id",
+            "title",
+            "problem_statement",
+            "proposed_change",
+            "root_cause",
+            "control_plan",
+            "decision_note",
+            "rejection_reason",
+            "duplicate_of",
+            "pillar",
+            "area",
+            "methodology",
+            "stage",
+            "held_from",
+            "cycle",
+            "submitted_by",
+            "owner",
+            "sponsor",
+            "team",
+            "watchers",
+            "impact",
+            "effort",
+            "estimated_annual_benefit",
+            "estimated_cost",
+            "confidence",
+            "quadrant",
+            "ratio",
+            "risk_adjusted_roi",
+            "support_count",
+            "implemented_on",
+            "created_at",
+            "updated_at",
+            "stage_entered_at",
+        ]
+        read_only_fields = fields
+
+
+class InitiativeCreateSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Initiative
+        fields = ["title", "problem_statement", "proposed_change", "area", "pillar"]
+        extra_kwargs = {"proposed_change": {"required": False}}
+
+
+class InitiativeUpdateSerializer(serializers.ModelSerializer):
+    """Every field someone may edit; which of them *this* caller may edit is checked by
+    the service (improvement.roles.editable_fields)."""
+
+    owner = serializers.PrimaryKeyRelatedField(queryset=active_users, allow_null=True)
+    sponsor = serializers.PrimaryKeyRelatedField(queryset=active_users, allow_null=True)
+    impact = serializers.IntegerField(min_value=1, max_value=5, allow_null=True)
+    effort = serializers.IntegerField(min_value=1, max_value=5, allow_null=True)
+    confidence = serializers.DecimalField(
+        max_digits=3, decimal_places=2, min_value=0, max_value=1, allow_null=True
+    )
+    estimated_annual_benefit = serializers.DecimalField(
+        max_digits=14, decimal_places=2, min_value=0, allow_null=True
+    )
+    estimated_cost = serializers.DecimalField(
+        max_digits=14, decimal_places=2, min_value=0, allow_null=True
+    )
+
+    class Meta:
+        model = Initiative
+        fields = [
+            "title",
+            "problem_statement",
+            "proposed_change",
+            "area",
+            "pillar",
+            "impact",
+            "effort",
+            "methodology",
+            "owner",
+            "sponsor",
+            "estimated_annual_benefit",
+            "estimated_cost",
+            "confidence",
+            "root_cause",
+            "implemented_on",
+            "control_plan",
+            "decision_note",
+        ]
+
+    def validate_methodology(self, value):
+        initiative = self.instance
+        started = initiative.stage not in (Stage.SUBMITTED, Stage.BACKLOG)
+        if started and value != initiative.methodology:
+            raise serializers.ValidationError("The methodology is fixed once work has started.")
+        return value
+
+
+class TransitionSerializer(serializers.Serializer):
+    to = serializers.ChoiceField(choices=Stage.choices)
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+    duplicate_of = serializers.PrimaryKeyRelatedField(
+        queryset=Initiative.objects.all(), required=False, allow_null=True, default=None
+    )
+
+
+class UnmetSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+
+
+class MoveRefusedSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    unmet = UnmetSerializer(many=True)
+
+
+class MoveOptionSerializer(serializers.Serializer):
+    to = serializers.CharField()
+    allowed = serializers.BooleanField()
+    unmet = UnmetSerializer(many=True)
+    needs_note = serializers.BooleanField()
+
+
+class HistorySerializer(serializers.Serializer):
+    """`[{"from", "to", "actor", "at", "note", "cycle"}]`, plus the actor's name."""
+
+    def get_fields(self):
+        # `from` is a Python keyword, so the fields are listed here, not as attributes.
+        return {
+            "from": serializers.CharField(source="from_stage"),
+            "to": serializers.CharField(source="to_stage"),
+            "actor": serializers.IntegerField(source="actor_id"),
+            "actor_name": serializers.SerializerMethodField(),
+            "at": serializers.DateTimeField(),
+            "note": serializers.CharField(),
+            "cycle": serializers.IntegerField(),
+        }
+
+    def get_actor_name(self, transition) -> str:
+        return transition.actor.get_full_name() or transition.actor.get_username()
+
+
+class BacklogItemSerializer(serializers.ModelSerializer):
+    quadrant = serializers.CharField(read_only=True)
+    ratio = serializers.FloatField(read_only=True)
+    risk_adjusted_roi = serializers.FloatField(read_only=True, allow_null=True)
+    rank = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Initiative
+        fields = [
+            "id",
+            "title",
+            "impact",
+            "effort",
+            "quadrant",
+            "ratio",
+            "risk_adjusted_roi",
+            "rank",
+        ]
+        read_only_fields = fields

@@ -1,0 +1,43 @@
+from celery import shared_task
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+
+from improvement.models import Notification
+
+# Transient failures worth retrying: the mail server or the network hiccupped.
+TRANSIENT = (ConnectionError, TimeoutError, OSError)
+
+
+@shared_task(
+    autoretry_for=TRANSIENT,
+    retry_backoff=True,
+    retry_jitter=True,
+    max_retries=5,
+    soft_time_limit=60,
+    time_limit=90,
+    acks_late=True,
+)
+def send_notification_emails(notification_ids: list[int]) -> int:
+    """Email each notification not emailed yet; returns how many went out.
+
+    Each row is claimed (emailed_at set) in the same transaction that sends it, so a
+    retry after a partial failure sends only what is left."""
+    sent = 0
+    pending = Notification.objects.filter(pk__in=notification_ids, emailed_at__isnull=True)
+    for pk in pending.values_list("pk", flat=True):
+        with transaction.atomic():
+            row = (
+                Notification.objects.select_for_update(skip_locked=True)
+                .select_related("recipient", "initiative")
+                .filter(pk=pk, emailed_at__isnull=True)
+                .first()
+            )
+            if row is None or not row.recipient.email:
+                continue
+            subject = row.initiative.title if row.initiative else "Improvement tracker"
+            send_mail(f"[Improvement] {subject}", row.message, None, [row.recipient.email])
+            row.emailed_at = timezone.now()
+            row.save(update_fields=["emailed_at"])
+            sent += 1
+    return sent

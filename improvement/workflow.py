@@ -1,0 +1,394 @@
+"""The stage workflow: which moves exist, what each one's gate demands, and `move()`.
+
+The moves are data (`MOVES`), each gate a small named check returning `Unmet` items
+(a code and a message). `move()` is the one entry point used by the web views, the API
+and the admin: it locks the initiative row, checks the actor's right and every gate,
+changes the stage, writes one immutable history row in the same transaction, and
+notifies the submitter, owner and watchers.
+"""
+
+import enum
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from improvement import notifications, roles
+from improvement.models import (
+    ACTIVE_STAGES,
+    Initiative,
+    Methodology,
+    Stage,
+    StageTransition,
+    Support,
+)
+from metrics import gates as metric_facts
+
+
+class Kind(enum.StrEnum):
+    TRIAGE = "triage"  # submitted → backlog
+    REJECT = "reject"  # submitted/backlog → rejected
+    FORWARD = "forward"  # the next stage of the methodology
+    LOOP = "loop"  # PDCA act → plan, next cycle
+    BACK = "back"  # one stage back, for rework
+    HOLD = "hold"
+    RESUME = "resume"
+    CANCEL = "cancel"
+
+
+@dataclass(frozen=True)
+class Unmet:
+    code: str
+    message: str
+
+    def as_dict(self) -> dict:
+        return {"code": self.code, "message": self.message}
+
+
+class MoveRefused(Exception):
+    """A gate is not met (HTTP 409). `unmet` names every missing condition."""
+
+    def __init__(self, unmet: list[Unmet]):
+        self.unmet = unmet
+        super().__init__("; ".join(u.message for u in unmet))
+
+
+class MoveForbidden(Exception):
+    """The actor may not make this move at all (HTTP 403)."""
+
+
+@dataclass
+class Attempt:
+    """What a gate looks at: the locked initiative and what the actor said."""
+
+    initiative: Initiative
+    note: str | None  # None: not given yet (listing the moves a user may make)
+    duplicate_of: Initiative | None = None
+
+    @property
+    def pk(self) -> int:
+        return self.initiative.pk
+
+
+Gate = Callable[[Attempt], list[Unmet]]
+
+
+# --- gates -------------------------------------------------------------------------------
+
+
+def scored(a: Attempt) -> list[Unmet]:
+    unmet = []
+    if a.initiative.impact is None:
+        unmet.append(Unmet("impact_missing", "Score the impact (1–5)."))
+    if a.initiative.effort is None:
+        unmet.append(Unmet("effort_missing", "Score the effort (1–5)."))
+    if not a.initiative.methodology:
+        unmet.append(Unmet("methodology_missing", "Choose PDCA or DMAIC."))
+    return unmet
+
+
+def reason_given(a: Attempt) -> list[Unmet]:
+    if a.duplicate_of is not None:
+        if a.duplicate_of.pk == a.pk:
+            return [Unmet("duplicate_of_self", "An idea cannot duplicate itself.")]
+        return []
+    if a.note is None or a.note.strip():
+        return []
+    return [Unmet("reason_missing", "Give a reason for the rejection, or the idea it duplicates.")]
+
+
+def note_given(a: Attempt) -> list[Unmet]:
+    if a.note is None or a.note.strip():
+        return []
+    return [Unmet("note_missing", "Add a note saying why.")]
+
+
+def owner_assigned(a: Attempt) -> list[Unmet]:
+    if a.initiative.owner_id is None:
+        return [Unmet("owner_missing", "Assign an owner.")]
+    return []
+
+
+def problem_stated(a: Attempt) -> list[Unmet]:
+    if not a.initiative.problem_statement.strip():
+        return [Unmet("problem_statement_missing", "Write the problem statement.")]
+    return []
+
+
+def targets_defined(a: Attempt) -> list[Unmet]:
+    facts = metric_facts.target_facts(initiative_id=a.pk)
+    if facts.count == 0:
+        return [Unmet("targets_missing", "Add at least one target metric.")]
+    unmet = []
+    if facts.without_target_value:
+        names = ", ".join(facts.without_target_value)
+        unmet.append(Unmet("target_value_missing", f"Set a target value for: {names}."))
+    if facts.primaries != 1:
+        unmet.append(Unmet("primary_target_missing", "Mark exactly one target as primary."))
+    return unmet
+
+
+def baselines_set(a: Attempt) -> list[Unmet]:
+    facts = metric_facts.target_facts(initiative_id=a.pk)
+    if facts.without_baseline:
+        names = ", ".join(facts.without_baseline)
+        return [
+            Unmet(
+                "baseline_missing",
+                f"Enter a baseline value, or a baseline window with measurements, for: {names}.",
+            )
+        ]
+    return []
+
+
+def root_cause_recorded(a: Attempt) -> list[Unmet]:
+    if not a.initiative.root_cause.strip():
+        return [Unmet("root_cause_missing", "Record the root cause.")]
+    return []
+
+
+def change_measured(a: Attempt) -> list[Unmet]:
+    implemented_on = a.initiative.implemented_on
+    if implemented_on is None:
+        return [Unmet("implemented_on_missing", "Set the date the change went live.")]
+    if not metric_facts.has_measurement_since(initiative_id=a.pk, day=implemented_on):
+        return [
+            Unmet(
+                "post_change_measurement_missing",
+                f"Record a measurement of the primary target on or after {implemented_on}.",
+            )
+        ]
+    return []
+
+
+def result_computed(a: Attempt) -> list[Unmet]:
+    if not metric_facts.has_post_change_result(initiative_id=a.pk):
+        return [
+            Unmet(
+                "result_missing",
+                "No result from post-change data yet: compute the results first.",
+            )
+        ]
+    return []
+
+
+def control_plan_recorded(a: Attempt) -> list[Unmet]:
+    if not a.initiative.control_plan.strip():
+        return [Unmet("control_plan_missing", "Record the control plan.")]
+    return []
+
+
+def decision_recorded(a: Attempt) -> list[Unmet]:
+    if not a.initiative.decision_note.strip():
+        return [Unmet("decision_note_missing", "Record the decision: adopt, adapt or abandon.")]
+    return []
+
+
+# --- the moves ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Move:
+    source: str
+    to: str
+    kind: Kind
+    gates: tuple[Gate, ...] = ()
+
+    @property
+    def is_triage(self) -> bool:
+        return self.kind in (Kind.TRIAGE, Kind.REJECT)
+
+    @property
+    def needs_note(self) -> bool:
+        return reason_given in self.gates or note_given in self.gates
+
+
+S = Stage
+PDCA = (S.PLAN, S.DO, S.CHECK, S.ACT, S.COMPLETED)
+DMAIC = (S.DEFINE, S.MEASURE, S.ANALYZE, S.IMPROVE, S.CONTROL, S.COMPLETED)
+
+FORWARD_GATES: dict[tuple[str, str], tuple[Gate, ...]] = {
+    (S.BACKLOG, S.PLAN): (owner_assigned,),
+    (S.PLAN, S.DO): (baselines_set,),
+    (S.DO, S.CHECK): (change_measured,),
+    (S.CHECK, S.ACT): (result_computed,),
+    (S.ACT, S.COMPLETED): (decision_recorded,),
+    (S.BACKLOG, S.DEFINE): (owner_assigned,),
+    (S.DEFINE, S.MEASURE): (problem_stated, targets_defined),
+    (S.MEASURE, S.ANALYZE): (baselines_set,),
+    (S.ANALYZE, S.IMPROVE): (root_cause_recorded,),
+    (S.IMPROVE, S.CONTROL): (change_measured,),
+    (S.CONTROL, S.COMPLETED): (result_computed, control_plan_recorded),
+}
+
+
+def _build_moves() -> list[Move]:
+    moves = [
+        Move(S.SUBMITTED, S.BACKLOG, Kind.TRIAGE, (scored,)),
+        Move(S.SUBMITTED, S.REJECTED, Kind.REJECT, (reason_given,)),
+        Move(S.BACKLOG, S.REJECTED, Kind.REJECT, (reason_given,)),
+        Move(S.ACT, S.PLAN, Kind.LOOP, (decision_recorded,)),
+    ]
+    moves += [Move(src, to, Kind.FORWARD, g) for (src, to), g in FORWARD_GATES.items()]
+    for sequence in (PDCA, DMAIC):
+        working = sequence[:-1]  # completed is not worked in
+        moves += [
+            Move(later, earlier, Kind.BACK, (note_given,))
+            for earlier, later in itertools.pairwise(working)
+        ]
+    moves += [Move(stage, S.ON_HOLD, Kind.HOLD) for stage in ACTIVE_STAGES]
+    moves += [Move(S.ON_HOLD, stage, Kind.RESUME) for stage in ACTIVE_STAGES]
+    moves += [Move(stage, S.CANCELLED, Kind.CANCEL, (note_given,)) for stage in ACTIVE_STAGES]
+    moves.append(Move(S.ON_HOLD, S.CANCELLED, Kind.CANCEL, (note_given,)))
+    return moves
+
+
+MOVES: list[Move] = _build_moves()
+
+# What a move may change on the initiative row.
+MOVE_FIELDS = [
+    "stage",
+    "stage_entered_at",
+    "held_from",
+    "cycle",
+    "decision_note",
+    "rejection_reason",
+    "duplicate_of",
+    "updated_at",
+]
+
+# The first stage of each methodology, entered from the backlog.
+FIRST_STAGE = {Methodology.PDCA: S.PLAN, Methodology.DMAIC: S.DEFINE}
+
+
+def moves_from(initiative: Initiative) -> list[Move]:
+    """The moves that exist from where the initiative stands now."""
+    stage = initiative.stage
+    found = []
+    for move in MOVES:
+        if move.source != stage:
+            continue
+        if move.kind is Kind.RESUME and move.to != initiative.held_from:
+            continue
+        wrong_methodology = move.to != FIRST_STAGE.get(initiative.methodology)
+        if stage == S.BACKLOG and move.kind is Kind.FORWARD and wrong_methodology:
+            continue
+        found.append(move)
+    return found
+
+
+def find_move(initiative: Initiative, to: str) -> Move:
+    for move in moves_from(initiative):
+        if move.to == to:
+            return move
+    source, target = Stage(initiative.stage).label, Stage(to).label
+    raise MoveRefused([Unmet("move_not_allowed", f"{source} cannot move to {target}.")])
+
+
+def permission_unmet(move: Move) -> Unmet:
+    if move.is_triage:
+        return Unmet("not_permitted", "Only reviewers can triage or reject ideas.")
+    return Unmet("not_permitted", "Only the owner, the sponsor or a reviewer can move this.")
+
+
+@dataclass(frozen=True)
+class MoveOption:
+    to: str
+    allowed: bool
+    unmet: list[Unmet]
+    needs_note: bool
+
+
+def options(*, initiative: Initiative, user) -> list[MoveOption]:
+    """Every move from the current stage, whether this user may make it now, and why not.
+
+    Notes are not known yet, so gates that only ask for a note are reported through
+    `needs_note` rather than as unmet."""
+    result = []
+    for move in moves_from(initiative):
+        unmet = []
+        if not roles.can_move(user, initiative, triage=move.is_triage):
+            unmet.append(permission_unmet(move))
+        attempt = Attempt(initiative=initiative, note=None)
+        for gate in move.gates:
+            unmet += gate(attempt)
+        result.append(MoveOption(move.to, not unmet, unmet, move.needs_note))
+    return result
+
+
+# --- moving -------------------------------------------------------------------------------
+
+
+def move(
+    *,
+    initiative: Initiative,
+    to: str,
+    actor,
+    note: str = "",
+    duplicate_of: Initiative | None = None,
+) -> Initiative:
+    """Move `initiative` to stage `to`, or raise MoveForbidden / MoveRefused.
+
+    Returns the initiative as saved. The row is locked for the whole check-and-write, so
+    of two people moving the same initiative at once exactly one succeeds: the second
+    sees the stage the first left and finds its move no longer exists."""
+    note = note.strip()
+    with transaction.atomic():
+        locked = Initiative.objects.select_for_update().get(pk=initiative.pk)
+        chosen = find_move(locked, to)
+        if not roles.can_move(actor, locked, triage=chosen.is_triage):
+            raise MoveForbidden(permission_unmet(chosen).message)
+        attempt = Attempt(initiative=locked, note=note, duplicate_of=duplicate_of)
+        unmet = [u for gate in chosen.gates for u in gate(attempt)]
+        if unmet:
+            raise MoveRefused(unmet)
+
+        source = locked.stage
+        _apply(chosen, locked, actor=actor, note=note, duplicate_of=duplicate_of)
+        locked.stage = chosen.to
+        locked.stage_entered_at = timezone.now()
+        locked.save(update_fields=MOVE_FIELDS)
+        transition = StageTransition.objects.create(
+            initiative=locked,
+            from_stage=source,
+            to_stage=chosen.to,
+            actor=actor,
+            at=locked.stage_entered_at,
+            note=note,
+            cycle=locked.cycle,
+        )
+        notifications.stage_moved(transition=transition)
+    return locked
+
+
+def _apply(chosen: Move, initiative: Initiative, *, actor, note: str, duplicate_of) -> None:
+    """The side effects particular to a kind of move, inside the move's transaction."""
+    if chosen.kind is Kind.REJECT:
+        initiative.rejection_reason = note
+        initiative.duplicate_of = duplicate_of
+        if duplicate_of is not None:
+            _merge_into(initiative, duplicate_of)
+    elif chosen.kind is Kind.LOOP:
+        # The decision closes this cycle; the next one needs its own.
+        initiative.cycle += 1
+        initiative.decision_note = ""
+    elif chosen.kind is Kind.HOLD:
+        initiative.held_from = initiative.stage
+    elif chosen.kind in (Kind.RESUME, Kind.CANCEL):
+        initiative.held_from = ""
+
+    if (chosen.source, chosen.to) in ((S.PLAN, S.DO), (S.MEASURE, S.ANALYZE)):
+        metric_facts.freeze_baselines(initiative_id=initiative.pk, actor=actor)
+
+
+def _merge_into(duplicate: Initiative, original: Initiative) -> None:
+    """A duplicate's supporters move to the original, and its submitter follows it."""
+    supporters = list(duplicate.supports.values_list("user_id", flat=True))
+    Support.objects.bulk_create(
+        [Support(initiative=original, user_id=user_id) for user_id in supporters],
+        ignore_conflicts=True,
+    )
+    duplicate.supports.all().delete()
+    original.watchers.add(duplicate.submitted_by_id)

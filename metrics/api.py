@@ -1,0 +1,142 @@
+"""REST endpoints for numbers: the KPI catalog, targets, measurements, results, ledger."""
+
+from django.db.models import Exists, OuterRef
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.celery import enqueue_on_commit
+from improvement import roles
+from improvement.models import Initiative
+from metrics import services
+from metrics.filters import MeasurementFilter, QuarterlyResultFilter
+from metrics.models import (
+    Measurement,
+    MeasurementSource,
+    Metric,
+    QuarterClose,
+    QuarterlyResult,
+    Target,
+)
+from metrics.serializers import (
+    MeasurementSerializer,
+    MetricSerializer,
+    QuarterlyResultSerializer,
+    ResultSerializer,
+    TargetSerializer,
+)
+
+MAX_BATCH = 5000
+
+
+class MetricViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    queryset = Metric.objects.filter(is_active=True)
+    serializer_class = MetricSerializer
+
+
+class InitiativeTargetsView(generics.ListCreateAPIView):
+    """`GET/POST /api/initiatives/{id}/targets/`."""
+
+    serializer_class = TargetSerializer
+    filter_backends = []
+
+    def initiative(self) -> Initiative:
+        return get_object_or_404(Initiative, pk=self.kwargs["pk"])
+
+    def get_queryset(self):
+        return Target.objects.filter(initiative_id=self.kwargs["pk"]).order_by("id")
+
+    def create(self, request, *args, **kwargs):
+        initiative = self.initiative()
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        target = services.create_target(
+            initiative=initiative, actor=request.user, **serializer.validated_data
+        )
+        return Response(TargetSerializer(target).data, status=status.HTTP_201_CREATED)
+
+
+class TargetViewSet(mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet):
+    """`GET/PATCH /api/targets/{id}/`; baseline fields are refused once frozen."""
+
+    http_method_names = ["get", "patch", "head", "options"]
+    serializer_class = TargetSerializer
+    queryset = Target.objects.select_related("initiative")
+
+    def partial_update(self, request, pk=None):
+        target = self.get_object()
+        serializer = self.get_serializer(target, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        services.update_target(target=target, actor=request.user, changes=serializer.validated_data)
+        return Response(TargetSerializer(target).data)
+
+    @extend_schema(responses=ResultSerializer)
+    @action(detail=True, methods=["get"])
+    def results(self, request, pk=None):
+        target = self.get_object()
+        result = target.results.order_by("-as_of").first()
+        if result is None:
+            raise NotFound("No result has been computed for this target yet.")
+        return Response(ResultSerializer(result).data)
+
+
+class MeasurementViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+    """`POST` one measurement or a list (all or nothing); `GET` filtered by target/time."""
+
+    serializer_class = MeasurementSerializer
+    filterset_class = MeasurementFilter
+    queryset = Measurement.objects.order_by("target_id", "observed_at")
+
+    @extend_schema(request=MeasurementSerializer, responses={201: MeasurementSerializer})
+    def create(self, request, *args, **kwargs):
+        many = isinstance(request.data, list)
+        if many and not 1 <= len(request.data) <= MAX_BATCH:
+            raise ValidationError(
+                {"non_field_errors": [f"Send between 1 and {MAX_BATCH} measurements."]}
+            )
+        serializer = self.get_serializer(data=request.data, many=many)
+        serializer.is_valid(raise_exception=True)
+        items = serializer.validated_data if many else [serializer.validated_data]
+        try:
+            rows = services.record_measurements(
+                actor=request.user, items=items, source=MeasurementSource.API
+            )
+        except services.MeasurementErrors as exc:
+            raise ValidationError(exc.errors if many else exc.errors[0]) from None
+        data = MeasurementSerializer(rows, many=True).data
+        return Response(data if many else data[0], status=status.HTTP_201_CREATED)
+
+
+class RecomputeView(APIView):
+    """`POST /api/initiatives/{id}/recompute/` → 202: the results job is queued."""
+
+    @extend_schema(request=None, responses={202: None})
+    def post(self, request, pk):
+        from metrics.tasks import measure_results
+
+        initiative = get_object_or_404(Initiative, pk=pk)
+        if not (roles.can_record(request.user, initiative) or roles.is_reviewer(request.user)):
+            self.permission_denied(
+                request, "Only the owner, the team or a reviewer can recompute results."
+            )
+        enqueue_on_commit(measure_results, initiative_id=initiative.pk)
+        return Response({"detail": "Recompute queued."}, status=status.HTTP_202_ACCEPTED)
+
+
+class QuarterlyResultViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    serializer_class = QuarterlyResultSerializer
+    filterset_class = QuarterlyResultFilter
+
+    def get_queryset(self):
+        closed = QuarterClose.objects.filter(year=OuterRef("year"), quarter=OuterRef("quarter"))
+        return (
+            QuarterlyResult.objects.select_related("initiative")
+            .annotate(closed=Exists(closed))
+            .order_by("-year", "-quarter", "initiative_id")
+        )

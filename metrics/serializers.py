@@ -1,0 +1,144 @@
+from rest_framework import serializers
+
+from metrics.models import (
+    ChartKind,
+    Measurement,
+    Metric,
+    QuarterlyResult,
+    ResultSnapshot,
+    Target,
+)
+
+
+class MetricSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Metric
+        fields = ["id", "name", "description", "unit", "direction", "pillar", "chart_kind"]
+
+
+class TargetSerializer(serializers.ModelSerializer):
+    is_frozen = serializers.BooleanField(read_only=True)
+    metric = serializers.PrimaryKeyRelatedField(queryset=Metric.objects.filter(is_active=True))
+
+    class Meta:
+        model = Target
+        fields = [
+            "id",
+            "initiative",
+            "metric",
+            "is_primary",
+            "baseline_value",
+            "baseline_start",
+            "baseline_end",
+            "baseline_source",
+            "baseline_n",
+            "is_frozen",
+            "frozen_at",
+            "frozen_by",
+            "target_value",
+            "target_date",
+            "value_per_unit",
+            "benefit_type",
+        ]
+        read_only_fields = ["initiative", "baseline_source", "baseline_n", "frozen_at", "frozen_by"]
+
+    def validate(self, data):
+        start = data.get("baseline_start", getattr(self.instance, "baseline_start", None))
+        end = data.get("baseline_end", getattr(self.instance, "baseline_end", None))
+        if start and end and start > end:
+            raise serializers.ValidationError(
+                {"baseline_end": ["The baseline window must end on or after its start."]}
+            )
+        return data
+
+
+class MeasurementSerializer(serializers.ModelSerializer):
+    target = serializers.PrimaryKeyRelatedField(
+        queryset=Target.objects.select_related("initiative", "metric")
+    )
+    sample_size = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+
+    class Meta:
+        model = Measurement
+        fields = ["id", "target", "observed_at", "value", "sample_size", "source", "recorded_by"]
+        read_only_fields = ["source", "recorded_by"]
+        # Uniqueness is checked for the whole batch by the service, with better messages.
+        validators = []
+
+    def validate(self, data):
+        if data["target"].metric.chart_kind == ChartKind.PROPORTION and not 0 <= data["value"] <= 1:
+            raise serializers.ValidationError(
+                {"value": ["This metric is a proportion: give a value from 0 to 1."]}
+            )
+        return data
+
+
+class ControlSerializer(serializers.Serializer):
+    center = serializers.FloatField()
+    ucl = serializers.FloatField()
+    lcl = serializers.FloatField()
+    mr_bar = serializers.FloatField(allow_null=True)
+    sigma = serializers.FloatField()
+    provisional = serializers.BooleanField()
+    signals = serializers.ListField(child=serializers.DictField())
+
+
+class ResultSerializer(serializers.ModelSerializer):
+    control = ControlSerializer(allow_null=True)
+
+    class Meta:
+        model = ResultSnapshot
+        fields = [
+            "target",
+            "as_of",
+            "n_before",
+            "n_after",
+            "baseline_mean",
+            "current_mean",
+            "improvement",
+            "improvement_pct",
+            "progress_pct",
+            "welch_t",
+            "welch_df",
+            "p_value",
+            "significant",
+            "status",
+            "realized_annual_benefit",
+            "control",
+            "computed_at",
+        ]
+        read_only_fields = fields
+
+
+class QuarterlyResultSerializer(serializers.ModelSerializer):
+    initiative_title = serializers.CharField(source="initiative.title", read_only=True)
+    area = serializers.IntegerField(source="initiative.area_id", read_only=True)
+    closed = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = QuarterlyResult
+        fields = [
+            "id",
+            "initiative",
+            "initiative_title",
+            "area",
+            "target",
+            "year",
+            "quarter",
+            "n_measurements",
+            "baseline_mean",
+            "quarter_mean",
+            "improvement",
+            "improvement_pct",
+            "progress_pct",
+            "p_value",
+            "significant",
+            "status",
+            "computed_benefit",
+            "validated_benefit",
+            "review_note",
+            "reviewed_at",
+            "reviewed_by",
+            "closed",
+        ]
+        read_only_fields = fields

@@ -1,0 +1,116 @@
+"""Recording numbers: targets and measurements. The web views, the API and the admin
+import call these same functions."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+
+from improvement import roles
+from improvement.models import Initiative
+from metrics.models import Measurement, MeasurementSource, Target
+
+BASELINE_FIELDS = ("baseline_value", "baseline_start", "baseline_end")
+FROZEN_MESSAGE = "The baseline is frozen and can no longer be changed."
+
+
+def create_target(*, initiative: Initiative, actor, **fields) -> Target:
+    if not roles.can_record(actor, initiative):
+        raise PermissionDenied("Only the owner and the team can add targets.")
+    target = Target(initiative=initiative, **fields)
+    target.full_clean()
+    target.save()
+    return target
+
+
+def update_target(*, target: Target, actor, changes: dict) -> Target:
+    """Apply `changes`; a frozen baseline refuses any change to its fields."""
+    if not roles.can_record(actor, target.initiative):
+        raise PermissionDenied("Only the owner and the team can change targets.")
+    if target.is_frozen:
+        frozen = {
+            field: [FROZEN_MESSAGE]
+            for field in BASELINE_FIELDS
+            if field in changes and changes[field] != getattr(target, field)
+        }
+        if frozen:
+            raise ValidationError(frozen)
+    for field, value in changes.items():
+        setattr(target, field, value)
+    target.full_clean()
+    target.save(update_fields=list(changes))
+    return target
+
+
+class MeasurementErrors(Exception):
+    """Some items of a batch are bad; `errors` maps each bad item's index to its field
+    errors — the shape DRF gives a list's validation errors."""
+
+    def __init__(self, errors: dict[int, dict]):
+        self.errors = errors
+        super().__init__(errors)
+
+
+def record_measurements(*, actor, items: list[dict], source: str = MeasurementSource.WEB):
+    """Save a batch of measurements, all or nothing.
+
+    `items` are dicts with `target` (a Target), `observed_at`, `value` and optionally
+    `sample_size`, already type-checked. Refuses the whole batch, naming each bad item,
+    when the actor may not record on a target or a (target, observed_at) pair is taken,
+    in the batch or in the database. Queues the results job for each initiative touched."""
+    errors: list[dict] = [{} for _ in items]
+    first_seen: dict[tuple[int, object], int] = {}
+    allowed: dict[int, bool] = {}
+    for i, item in enumerate(items):
+        target = item["target"]
+        if target.initiative_id not in allowed:
+            allowed[target.initiative_id] = roles.can_record(actor, target.initiative)
+        if not allowed[target.initiative_id]:
+            errors[i]["target"] = ["Only the initiative's owner and team can record measurements."]
+        key = (target.pk, item["observed_at"])
+        if key in first_seen:
+            errors[i]["observed_at"] = [
+                f"Same target and time as item {first_seen[key] + 1} of this list."
+            ]
+        first_seen.setdefault(key, i)
+
+    taken = set(
+        Measurement.objects.filter(
+            target_id__in={t for t, _ in first_seen},
+            observed_at__in={at for _, at in first_seen},
+        ).values_list("target_id", "observed_at")
+    )
+    for i, item in enumerate(items):
+        if (item["target"].pk, item["observed_at"]) in taken:
+            errors[i]["observed_at"] = ["This target already has a measurement at this time."]
+    if any(errors):
+        raise MeasurementErrors({i: e for i, e in enumerate(errors) if e})
+
+    rows = [
+        Measurement(
+            target=item["target"],
+            observed_at=item["observed_at"],
+            value=item["value"],
+            sample_size=item.get("sample_size"),
+            source=source,
+            recorded_by=actor,
+        )
+        for item in items
+    ]
+    try:
+        with transaction.atomic():
+            Measurement.objects.bulk_create(rows)
+    except IntegrityError:
+        # Someone recorded the same timestamp between our check and our insert.
+        raise MeasurementErrors(
+            {0: {"observed_at": ["A measurement at one of these times was just recorded."]}}
+        ) from None
+    _queue_results({item["target"].initiative_id for item in items})
+    return rows
+
+
+def _queue_results(initiative_ids: set[int]) -> None:
+    """Recompute results for the initiatives that got new data, after commit."""
+    from config.celery import enqueue_on_commit
+    from metrics.tasks import measure_results
+
+    for initiative_id in sorted(initiative_ids):
+        enqueue_on_commit(measure_results, initiative_id=initiative_id)
