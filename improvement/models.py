@@ -319,8 +319,10 @@ class StageTransition(models.Model):
         return f"{self.initiative_id}: {self.from_stage} → {self.to_stage}"
 
     def save(self, *args, **kwargs):
-        if self.pk is not None and not self._state.adding:
+        if not self._state.adding:
             raise ValueError("Stage history is immutable; write a new transition instead.")
+        # An insert, always: a row built with an existing pk fails rather than overwrites.
+        kwargs["force_insert"] = True
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):

@@ -21,9 +21,8 @@ from metrics.models import (
 )
 
 # Set only by the workflow, when a move freezes the baseline.
-FREEZE_FIELDS = ("baseline_source", "baseline_n", "frozen_at", "frozen_by")
-# All of a baseline: none of it may change once frozen.
-BASELINE_FIELDS = ("baseline_value", "baseline_start", "baseline_end", *FREEZE_FIELDS)
+FREEZE_FIELDS = Target.FREEZE_FIELDS
+BASELINE_FIELDS = Target.BASELINE_FIELDS
 
 # The most recent measurements shown on a target's page; the rest are on the
 # measurement list, filtered by target.

@@ -4,6 +4,7 @@ results and the quarterly ledger."""
 import sys
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -101,7 +102,14 @@ class Metric(models.Model):
 
 
 class Target(models.Model):
-    """What an initiative promises to move: a metric, its frozen baseline and a target."""
+    """What an initiative promises to move: a metric, its frozen baseline and a target.
+
+    Once frozen, the baseline never changes: `save()` refuses it whoever calls."""
+
+    # Set by the workflow when it freezes the baseline; never typed in.
+    FREEZE_FIELDS = ("baseline_source", "baseline_n", "frozen_at", "frozen_by")
+    # All of a baseline: none of it may change once frozen.
+    BASELINE_FIELDS = ("baseline_value", "baseline_start", "baseline_end", *FREEZE_FIELDS)
 
     initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="targets")
     metric = models.ForeignKey(Metric, on_delete=models.PROTECT, related_name="targets")
@@ -173,9 +181,38 @@ class Target(models.Model):
     def __str__(self) -> str:
         return f"{self.metric.name} on #{self.initiative_id}"
 
+    def save(self, *args, **kwargs):
+        changed = self.changed_frozen_fields()
+        if changed:
+            raise ValidationError(
+                dict.fromkeys(changed, "The baseline is frozen and can no longer be changed.")
+            )
+        super().save(*args, **kwargs)
+        self._baseline_as_loaded = self._baseline()
+
     @property
     def is_frozen(self) -> bool:
         return self.frozen_at is not None
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        target = super().from_db(db, field_names, values)
+        target._baseline_as_loaded = target._baseline()
+        return target
+
+    def _baseline(self) -> dict:
+        attnames = [self._meta.get_field(f).attname for f in self.BASELINE_FIELDS]
+        return {
+            f: self.__dict__.get(a) for f, a in zip(self.BASELINE_FIELDS, attnames, strict=True)
+        }
+
+    def changed_frozen_fields(self) -> list[str]:
+        """Baseline fields changed since this frozen target was loaded."""
+        loaded = getattr(self, "_baseline_as_loaded", None)
+        if not loaded or loaded["frozen_at"] is None:
+            return []
+        now = self._baseline()
+        return [f for f in self.BASELINE_FIELDS if now[f] != loaded[f]]
 
 
 class Measurement(models.Model):

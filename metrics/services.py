@@ -1,15 +1,12 @@
 """Recording numbers: targets and measurements. The web views, the API and the admin
 import call these same functions."""
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 
 from improvement import roles
 from improvement.models import Initiative
 from metrics.models import Measurement, MeasurementSource, Target
-
-BASELINE_FIELDS = ("baseline_value", "baseline_start", "baseline_end")
-FROZEN_MESSAGE = "The baseline is frozen and can no longer be changed."
 
 
 def create_target(*, initiative: Initiative, actor, **fields) -> Target:
@@ -22,17 +19,10 @@ def create_target(*, initiative: Initiative, actor, **fields) -> Target:
 
 
 def update_target(*, target: Target, actor, changes: dict) -> Target:
-    """Apply `changes`; a frozen baseline refuses any change to its fields."""
+    """Apply `changes`; a frozen baseline refuses any change to its fields (the model's
+    save() raises ValidationError naming them, before anything is written)."""
     if not roles.can_record(actor, target.initiative):
         raise PermissionDenied("Only the owner and the team can change targets.")
-    if target.is_frozen:
-        frozen = {
-            field: [FROZEN_MESSAGE]
-            for field in BASELINE_FIELDS
-            if field in changes and changes[field] != getattr(target, field)
-        }
-        if frozen:
-            raise ValidationError(frozen)
     for field, value in changes.items():
         setattr(target, field, value)
     target.full_clean()
