@@ -3,6 +3,7 @@ with tasks in-process; a bad value fails loudly at start (see config/env.py)."""
 
 from pathlib import Path
 
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import (
@@ -157,6 +158,33 @@ CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
+# Each entry expires well before its next run, so a backlog never runs twice.
+CELERY_BEAT_SCHEDULE = {
+    # Every night at 02:00: results for every eligible target.
+    "measure-results": {
+        "task": "metrics.tasks.measure_results",
+        "schedule": crontab(hour=2, minute=0),
+        "options": {"expires": 6 * 3600},
+    },
+    # Every night at 02:30, after the results: the open quarters' ledger rows.
+    "quarterly-rollup": {
+        "task": "metrics.tasks.quarterly_rollup",
+        "schedule": crontab(hour=2, minute=30),
+        "options": {"expires": 6 * 3600},
+    },
+    # Every night at 03:00, after the results: signals on completed initiatives.
+    "sustainment-watch": {
+        "task": "metrics.tasks.sustainment_watch",
+        "schedule": crontab(hour=3, minute=0),
+        "options": {"expires": 6 * 3600},
+    },
+    # Mondays at 07:00: owners of initiatives that have not moved for STALE_DAYS.
+    "stale-reminders": {
+        "task": "improvement.tasks.send_stale_reminders",
+        "schedule": crontab(hour=7, minute=0, day_of_week="mon"),
+        "options": {"expires": 24 * 3600},
+    },
+}
 
 # --- Product settings -------------------------------------------------------------------
 QUADRANT_THRESHOLD = env_int("QUADRANT_THRESHOLD", 3, minimum=1)

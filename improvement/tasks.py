@@ -1,6 +1,6 @@
 from celery import shared_task
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from improvement.models import Notification
@@ -41,3 +41,18 @@ def send_notification_emails(notification_ids: list[int]) -> int:
             row.save(update_fields=["emailed_at"])
             sent += 1
     return sent
+
+
+@shared_task(
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=True,
+    retry_jitter=True,
+    max_retries=3,
+    soft_time_limit=5 * 60,
+    time_limit=10 * 60,
+    acks_late=True,
+)
+def send_stale_reminders() -> int:
+    from improvement.reminders import remind_stale
+
+    return remind_stale()

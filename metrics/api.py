@@ -48,7 +48,7 @@ class InitiativeTargetsView(generics.ListCreateAPIView):
         return get_object_or_404(Initiative, pk=self.kwargs["pk"])
 
     def get_queryset(self):
-        return Target.objects.filter(initiative_id=self.kwargs["pk"]).order_by("id")
+        return self.initiative().targets.order_by("id")
 
     def create(self, request, *args, **kwargs):
         initiative = self.initiative()

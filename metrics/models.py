@@ -411,3 +411,29 @@ class QuarterClose(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year} Q{self.quarter} closed"
+
+
+class SignalAlert(models.Model):
+    """A control-chart signal on a completed initiative that its owner was alerted to;
+    one per target and point, so the nightly watch alerts each signal once."""
+
+    target = models.ForeignKey(Target, on_delete=models.CASCADE, related_name="signal_alerts")
+    observed_at = models.DateTimeField()
+    value = models.FloatField()
+    rule = models.PositiveSmallIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["target", "observed_at"], name="signal_alert_once_per_point"
+            ),
+            models.CheckConstraint(
+                condition=Q(rule__gte=1, rule__lte=4), name="signal_alert_rule_1_4"
+            ),
+            *finite_constraints("signal_alert", "value", nullable=False),
+        ]
+
+    def __str__(self) -> str:
+        return f"Rule {self.rule} signal on target {self.target_id} at {self.observed_at}"

@@ -1,8 +1,37 @@
+"""Celery jobs for numbers. Each takes ids, calls one service, and is safe to repeat."""
+
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
+
+# Worth retrying: the database connection dropped or the server was briefly away.
+TRANSIENT = (OperationalError, InterfaceError)
+RETRY = {
+    "autoretry_for": TRANSIENT,
+    "retry_backoff": 5,
+    "retry_backoff_max": 300,
+    "retry_jitter": True,
+    "max_retries": 5,
+    "acks_late": True,
+}
 
 
-@shared_task(acks_late=True, soft_time_limit=25 * 60, time_limit=30 * 60)
+@shared_task(soft_time_limit=25 * 60, time_limit=30 * 60, **RETRY)
 def measure_results(initiative_id: int | None = None, as_of: str | None = None) -> int:
+    """Results for one initiative (after new measurements) or all (nightly)."""
     from metrics.results import compute_results
 
     return compute_results(initiative_id=initiative_id, as_of=as_of)
+
+
+@shared_task(soft_time_limit=25 * 60, time_limit=30 * 60, **RETRY)
+def quarterly_rollup() -> int:
+    from metrics.ledger import rollup_open_quarters
+
+    return rollup_open_quarters()
+
+
+@shared_task(soft_time_limit=10 * 60, time_limit=15 * 60, **RETRY)
+def sustainment_watch() -> int:
+    from metrics.sustainment import watch
+
+    return watch()

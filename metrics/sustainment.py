@@ -1,0 +1,73 @@
+"""The backsliding watch: after an initiative is completed, every new control-chart
+signal on its targets alerts the owner once, for settings.SUSTAIN_DAYS."""
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Max, OuterRef, Subquery
+from django.utils import timezone
+
+from improvement import notifications
+from improvement.models import NotificationKind, Stage
+from metrics.models import ResultSnapshot, SignalAlert
+
+
+def watched_results():
+    """The latest result of each target of an initiative completed within SUSTAIN_DAYS."""
+    since = timezone.now() - dt.timedelta(days=settings.SUSTAIN_DAYS)
+    latest = (
+        ResultSnapshot.objects.filter(target=OuterRef("target"))
+        .order_by()
+        .values("target")
+        .annotate(latest=Max("as_of"))
+        .values("latest")
+    )
+    return ResultSnapshot.objects.filter(
+        target__initiative__stage=Stage.COMPLETED,
+        target__initiative__stage_entered_at__gte=since,
+        control__isnull=False,
+        as_of=Subquery(latest),
+    ).select_related("target__initiative", "target__metric")
+
+
+def watch() -> int:
+    """Alert owners of signals not alerted before; returns how many alerts went out."""
+    results = list(watched_results())
+    alerted = set(
+        SignalAlert.objects.filter(target__in=[r.target_id for r in results]).values_list(
+            "target_id", "observed_at"
+        )
+    )
+    sent = 0
+    for result in results:
+        for signal in result.control.get("signals", []):
+            at = dt.datetime.fromisoformat(signal["observed_at"])
+            if (result.target_id, at) in alerted:
+                continue
+            if _alert(result, at=at, value=signal["value"], rule=signal["rule"]):
+                sent += 1
+    return sent
+
+
+def _alert(result: ResultSnapshot, *, at: dt.datetime, value: float, rule: int) -> bool:
+    """Record the alert and notify the owner in one transaction; the unique constraint
+    makes a concurrent or repeated run skip it."""
+    target = result.target
+    initiative = target.initiative
+    try:
+        with transaction.atomic():
+            SignalAlert.objects.create(target=target, observed_at=at, value=value, rule=rule)
+            notifications.notify(
+                initiative=initiative,
+                kind=NotificationKind.SIGNAL,
+                message=(
+                    f"Possible backsliding on “{initiative.title}”: {target.metric.name} was "
+                    f"{value:g} on {timezone.localtime(at):%Y-%m-%d} "
+                    f"(Western Electric rule {rule})."
+                ),
+                user_ids=[initiative.owner_id],
+            )
+    except IntegrityError:
+        return False
+    return True
