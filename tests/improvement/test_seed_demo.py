@@ -14,6 +14,7 @@ from django.core.management import CommandError, call_command
 from django.db.models import Count, Q
 
 from improvement import demo, workflow
+from improvement.demo import builder
 from improvement.models import (
     ACTIVE_STAGES,
     DMAIC_STAGES,
@@ -444,7 +445,7 @@ def test_it_leaves_nothing_behind_when_it_fails(db, monkeypatch):
     def fail(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(demo, "_write", fail)
+    monkeypatch.setattr(builder, "_write", fail)
 
     with pytest.raises(RuntimeError):
         seeded()
