@@ -192,8 +192,9 @@ class Initiative(models.Model):
     )
 
     implemented_on = models.DateField(null=True, blank=True, help_text="When the change went live.")
+    # PROTECT: a rejected duplicate's explanation is its original, so the original stays.
     duplicate_of = models.ForeignKey(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="duplicates"
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="duplicates"
     )
 
     created_at = models.DateTimeField(default=timezone.now, editable=False)

@@ -17,6 +17,7 @@ from metrics.models import (
     QuarterClose,
     QuarterlyResult,
     ResultSnapshot,
+    SignalAlert,
     Target,
 )
 
@@ -233,6 +234,27 @@ class ResultSnapshotAdmin(admin.ModelAdmin):
     list_select_related = ["target__metric", "target__initiative"]
     search_fields = ["target__metric__name", "target__initiative__title"]
     date_hierarchy = "as_of"
+
+    @admin.display(ordering="target__initiative__title")
+    def initiative(self, obj):
+        return obj.target.initiative
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SignalAlert)
+class SignalAlertAdmin(admin.ModelAdmin):
+    """Written by the sustainment watch, once per signalling point: read-only here."""
+
+    list_display = ["target", "initiative", "observed_at", "value", "rule", "created_at"]
+    list_filter = ["rule"]
+    list_select_related = ["target__metric", "target__initiative"]
+    search_fields = ["target__metric__name", "target__initiative__title"]
+    date_hierarchy = "created_at"
 
     @admin.display(ordering="target__initiative__title")
     def initiative(self, obj):

@@ -184,3 +184,59 @@ class QuarterCloseFactory(factory.django.DjangoModelFactory):
     year = 2026
     quarter = 2
     closed_by = factory.SubFactory(ReviewerFactory)
+
+
+class ReadyInitiativeFactory(TriagedInitiativeFactory):
+    """Meets the gate of every move from any stage: scored and owned, a primary target with
+    a baseline and a target value, a change date with a measurement and a computed result
+    after it, a root cause, a control plan and a decision. A test takes away what it tests;
+    `primary_target=False` leaves the targets out."""
+
+    root_cause = "Forms wait in two in-trays."
+    implemented_on = dt.date(2026, 3, 2)
+    control_plan = "Weekly review of the cycle-time chart."
+    decision_note = "Adopt: one in-tray halves the wait."
+    # Entered its stage long ago, so a move visibly updates stage_entered_at.
+    stage_entered_at = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)
+
+    @factory.post_generation
+    def primary_target(self, create, extracted, **kwargs):
+        if not create or extracted is False:
+            return
+        target = TargetFactory(initiative=self)
+        MeasurementFactory(target=target, observed_at=dt.datetime(2026, 3, 9, 12, tzinfo=dt.UTC))
+        ResultSnapshotFactory(target=target, n_before=1, n_after=1)
+
+
+class SignalAlertFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "metrics.SignalAlert"
+
+    target = factory.SubFactory(TargetFactory)
+    observed_at = factory.Sequence(
+        lambda n: dt.datetime(2026, 6, 1, tzinfo=dt.UTC) + dt.timedelta(days=n)
+    )
+    value = 14.2
+    rule = 1
+
+
+class LiveInitiativeFactory(TriagedInitiativeFactory):
+    """Gone live: in `check` (PDCA) with a change date, so results are computed for it.
+    For a DMAIC stage pass `methodology=Methodology.DMAIC` too."""
+
+    stage = Stage.CHECK
+    implemented_on = dt.date(2026, 3, 2)
+
+
+def record_series(target, *, first: dt.date, values, sample_size=None) -> list[Measurement]:
+    """One measurement a day from `first`, at noon UTC (the same local day in any time
+    zone within ±11 h), bulk-created."""
+    return Measurement.objects.bulk_create(
+        Measurement(
+            target=target,
+            observed_at=dt.datetime.combine(first + dt.timedelta(days=i), dt.time(12), dt.UTC),
+            value=value,
+            sample_size=sample_size,
+        )
+        for i, value in enumerate(values)
+    )

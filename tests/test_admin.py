@@ -27,6 +27,7 @@ from metrics.models import (
     QuarterClose,
     QuarterlyResult,
     ResultSnapshot,
+    SignalAlert,
     Target,
 )
 from tests.factories import (
@@ -38,6 +39,7 @@ from tests.factories import (
     QuarterCloseFactory,
     QuarterlyResultFactory,
     ResultSnapshotFactory,
+    SignalAlertFactory,
     StageTransitionFactory,
     SupportFactory,
     TargetFactory,
@@ -81,10 +83,13 @@ CASES = [
         id="quarterly-result",
     ),
     pytest.param(QuarterClose, AnyQuarterCloseFactory, str, 200, id="quarter-close"),
+    pytest.param(
+        SignalAlert, SignalAlertFactory, lambda o: o.target.initiative.title, 403, id="signal-alert"
+    ),
 ]
 
 # Viewable in the admin, never edited there.
-READ_ONLY = {StageTransition, ResultSnapshot}
+READ_ONLY = {StageTransition, ResultSnapshot, SignalAlert}
 
 
 def admin_url(model, view, *args):
@@ -443,3 +448,36 @@ def test_it_autocompletes_related_rows(admin_client, app_label, model_name, fiel
 
     assert response.status_code == 200
     assert {"id": str(row.pk), "text": str(row)} in response.json()["results"]
+
+
+def test_it_lets_a_staff_reviewer_review_the_ledger_in_the_admin(client, reviewer):
+    reviewer.is_staff = True
+    reviewer.save(update_fields=["is_staff"])
+    row = QuarterlyResultFactory()
+    client.force_login(reviewer)
+
+    assert client.get(admin_url(QuarterlyResult, "changelist")).status_code == 200
+    assert client.get(admin_url(Initiative, "changelist")).status_code == 200
+    response = client.get(admin_url(QuarterlyResult, "change", row.pk))
+    assert response.status_code == 200
+    response = client.post(
+        admin_url(QuarterlyResult, "change", row.pk),
+        form_data(response, {"validated_benefit": "1234.50", "review_note": "Checked."}),
+    )
+
+    assert response.status_code == 302
+    row.refresh_from_db()
+    assert (str(row.validated_benefit), row.review_note) == ("1234.50", "Checked.")
+
+
+def test_it_gives_a_staff_reviewer_no_way_to_edit_initiatives_in_the_admin(client, reviewer):
+    reviewer.is_staff = True
+    reviewer.save(update_fields=["is_staff"])
+    initiative = TriagedInitiativeFactory()
+    client.force_login(reviewer)
+
+    response = client.post(admin_url(Initiative, "change", initiative.pk), {"title": "Changed"})
+
+    assert response.status_code == 403
+    initiative.refresh_from_db()
+    assert initiative.title != "Changed"
