@@ -41,13 +41,21 @@ def watch() -> int:
     )
     sent = 0
     for result in results:
+        center = result.control["center"]
         for signal in result.control.get("signals", []):
             at = dt.datetime.fromisoformat(signal["observed_at"])
-            if (result.target_id, at) in alerted:
+            if (result.target_id, at) in alerted or not worse(result, signal["value"], center):
                 continue
             if _alert(result, at=at, value=signal["value"], rule=signal["rule"]):
                 sent += 1
     return sent
+
+
+def worse(result: ResultSnapshot, value: float, center: float) -> bool:
+    """A signal on the bad side of the centre line: a shift for the better is no backsliding."""
+    if result.target.metric.lower_is_better:
+        return value > center
+    return value < center
 
 
 def _alert(result: ResultSnapshot, *, at: dt.datetime, value: float, rule: int) -> bool:
