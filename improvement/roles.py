@@ -44,9 +44,10 @@ def is_owner_or_sponsor(user, initiative: Initiative) -> bool:
 
 
 def is_team_member(user, initiative: Initiative) -> bool:
+    """The owner or one of the team (uses the team if it was prefetched)."""
     if user.pk is None:
         return False
-    return user.pk == initiative.owner_id or initiative.team.filter(pk=user.pk).exists()
+    return user.pk == initiative.owner_id or any(m.pk == user.pk for m in initiative.team.all())
 
 
 def editable_fields(user, initiative: Initiative) -> frozenset[str]:

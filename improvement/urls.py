@@ -1,9 +1,32 @@
 from django.urls import path
 
-from improvement import views
+from improvement.views import ideas, initiative, matrix, pages
+from metrics import views as metrics_views
 
 app_name = "improvement"
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", pages.dashboard, name="dashboard"),
+    path("my-work/", pages.my_work, name="my_work"),
+    path("notifications/", pages.notifications, name="notifications"),
+    path("notifications/read/", pages.notifications_read, name="notifications_read"),
+    path("ideas/new/", ideas.idea_new, name="idea_new"),
+    path("ideas/similar/", ideas.similar_ideas, name="similar_ideas"),
+    path("initiatives/", ideas.initiative_list, name="initiatives"),
+    path("board/", ideas.board, name="board"),
+    path("matrix/", matrix.matrix, name="matrix"),
+    path("matrix/<int:pk>/score/", matrix.rescore, name="rescore"),
+    path("initiatives/<int:pk>/", initiative.detail, name="initiative"),
+    path("initiatives/<int:pk>/move/", initiative.move, name="move"),
+    path("initiatives/<int:pk>/triage/", initiative.triage, name="triage"),
+    path("initiatives/<int:pk>/execution/", initiative.execution, name="execution"),
+    path("initiatives/<int:pk>/support/", initiative.support, name="support"),
+    path("initiatives/<int:pk>/comments/", initiative.comment, name="comment"),
+    path("initiatives/<int:pk>/targets/", metrics_views.target_add, name="target_add"),
+    path("targets/<int:pk>/measurements/", metrics_views.measurement_add, name="measurement_add"),
+    path(
+        "targets/<int:pk>/measurements/bulk/",
+        metrics_views.measurement_bulk,
+        name="measurement_bulk",
+    ),
 ]

@@ -1,7 +1,6 @@
 from rest_framework import serializers
 
 from metrics.models import (
-    ChartKind,
     Measurement,
     Metric,
     QuarterlyResult,
@@ -62,15 +61,9 @@ class MeasurementSerializer(serializers.ModelSerializer):
         model = Measurement
         fields = ["id", "target", "observed_at", "value", "sample_size", "source", "recorded_by"]
         read_only_fields = ["source", "recorded_by"]
-        # Uniqueness is checked for the whole batch by the service, with better messages.
+        # Uniqueness and ranges are checked for the whole batch by the service
+        # (metrics.services.record_measurements), the same for web, API and import.
         validators = []
-
-    def validate(self, data):
-        if data["target"].metric.chart_kind == ChartKind.PROPORTION and not 0 <= data["value"] <= 1:
-            raise serializers.ValidationError(
-                {"value": ["This metric is a proportion: give a value from 0 to 1."]}
-            )
-        return data
 
 
 class ControlSerializer(serializers.Serializer):

@@ -6,7 +6,7 @@ from django.db import IntegrityError, transaction
 
 from improvement import roles
 from improvement.models import Initiative
-from metrics.models import Measurement, MeasurementSource, Target
+from metrics.models import ChartKind, Measurement, MeasurementSource, Target
 
 
 def create_target(*, initiative: Initiative, actor, **fields) -> Target:
@@ -55,6 +55,8 @@ def record_measurements(*, actor, items: list[dict], source: str = MeasurementSo
             allowed[target.initiative_id] = roles.can_record(actor, target.initiative)
         if not allowed[target.initiative_id]:
             errors[i]["target"] = ["Only the initiative's owner and team can record measurements."]
+        if target.metric.chart_kind == ChartKind.PROPORTION and not 0 <= item["value"] <= 1:
+            errors[i]["value"] = ["This metric is a proportion: give a value from 0 to 1."]
         key = (target.pk, item["observed_at"])
         if key in first_seen:
             errors[i]["observed_at"] = [

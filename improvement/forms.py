@@ -1,0 +1,118 @@
+from django import forms
+from django.contrib.auth import get_user_model
+
+from improvement.models import Initiative, Stage
+
+
+class IdeaForm(forms.ModelForm):
+    class Meta:
+        model = Initiative
+        fields = ["title", "problem_statement", "proposed_change", "area", "pillar"]
+        labels = {
+            "title": "Title",
+            "problem_statement": "What is the problem?",
+            "proposed_change": "What would you change?",
+        }
+        widgets = {
+            "problem_statement": forms.Textarea(attrs={"rows": 4}),
+            "proposed_change": forms.Textarea(attrs={"rows": 3}),
+        }
+
+
+class UserChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, user):
+        return user.get_full_name() or user.get_username()
+
+
+def active_users():
+    return get_user_model().objects.filter(is_active=True).order_by("first_name", "username")
+
+
+class TriageForm(forms.ModelForm):
+    """What a reviewer decides: scores, estimates, methodology, owner and sponsor."""
+
+    owner = UserChoiceField(queryset=active_users(), required=False)
+    sponsor = UserChoiceField(queryset=active_users(), required=False)
+    impact = forms.TypedChoiceField(
+        choices=[("", "—")] + [(i, i) for i in range(1, 6)],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+    effort = forms.TypedChoiceField(
+        choices=[("", "—")] + [(i, i) for i in range(1, 6)],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+
+    class Meta:
+        model = Initiative
+        fields = [
+            "impact",
+            "effort",
+            "methodology",
+            "owner",
+            "sponsor",
+            "estimated_annual_benefit",
+            "estimated_cost",
+            "confidence",
+        ]
+        labels = {
+            "impact": "Impact (1–5)",
+            "effort": "Effort (1–5)",
+            "estimated_annual_benefit": "Estimated annual benefit",
+            "confidence": "Confidence (0–1)",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = active_users()
+        self.fields["sponsor"].queryset = active_users()
+        if self.instance.stage not in (Stage.SUBMITTED, Stage.BACKLOG):
+            self.fields["methodology"].disabled = True
+            self.fields["methodology"].help_text = "Fixed once work has started."
+
+
+class ScoreForm(forms.ModelForm):
+    """Rescoring from the matrix: just impact and effort."""
+
+    class Meta:
+        model = Initiative
+        fields = ["impact", "effort"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.fields:
+            self.fields[name].required = True
+            self.fields[name].widget = forms.Select(choices=[(i, i) for i in range(1, 6)])
+
+
+class ExecutionForm(forms.ModelForm):
+    """What the owner and sponsor record as the work goes on."""
+
+    class Meta:
+        model = Initiative
+        fields = ["root_cause", "implemented_on", "control_plan", "decision_note"]
+        labels = {"implemented_on": "Change went live on"}
+        widgets = {
+            "root_cause": forms.Textarea(attrs={"rows": 3}),
+            "control_plan": forms.Textarea(attrs={"rows": 3}),
+            "decision_note": forms.Textarea(attrs={"rows": 2}),
+            "implemented_on": forms.DateInput(attrs={"type": "date"}),
+        }
+
+
+class MoveForm(forms.Form):
+    to = forms.ChoiceField(choices=Stage.choices, widget=forms.HiddenInput)
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    duplicate_of = forms.ModelChoiceField(
+        queryset=Initiative.objects.all(),
+        required=False,
+        widget=forms.NumberInput,
+        label="Duplicate of (idea number)",
+    )
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(label="Comment", widget=forms.Textarea(attrs={"rows": 3}))

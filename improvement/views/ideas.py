@@ -1,0 +1,113 @@
+"""Submitting ideas, finding them: the list and the board."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Case, CharField, Count, F, Q, Value, When, Window
+from django.db.models.functions import RowNumber
+from django.shortcuts import redirect, render
+
+from improvement import services
+from improvement.filters import InitiativeFilter
+from improvement.forms import IdeaForm
+from improvement.models import DMAIC_STAGES, PDCA_STAGES, Initiative, Methodology, Stage
+
+SIMILAR_MIN_WORD = 4
+
+
+def idea_new(request):
+    form = IdeaForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        initiative = services.submit_idea(actor=request.user, **form.cleaned_data)
+        messages.success(
+            request,
+            f"Thank you — idea #{initiative.pk} is submitted. A reviewer will triage it, "
+            "and you will be told what happens to it.",
+        )
+        return redirect("improvement:initiative", pk=initiative.pk)
+    return render(request, "improvement/idea_form.html", {"form": form})
+
+
+def similar_ideas(request):
+    """Existing ideas whose title shares a word with what is being typed (htmx partial)."""
+    words = [w for w in request.GET.get("title", "").split() if len(w) >= SIMILAR_MIN_WORD]
+    similar = []
+    if words:
+        match = Q()
+        for word in words[:8]:
+            match |= Q(title__icontains=word)
+        similar = Initiative.objects.filter(match).order_by("-created_at")[:5]
+    return render(request, "improvement/partials/similar_ideas.html", {"similar": similar})
+
+
+def initiative_list(request):
+    """All initiatives, with the API's filters (the same FilterSet) and pagination."""
+    queryset = Initiative.objects.with_priority().select_related("area", "owner")
+    filterset = InitiativeFilter(request.GET or None, queryset=queryset)
+    rows = filterset.qs if filterset.is_bound and filterset.is_valid() else queryset
+    page = Paginator(rows, 25).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "improvement/initiative_list.html",
+        {"filter": filterset, "page": page, "query": query.urlencode()},
+    )
+
+
+BOARDS = [
+    ("Intake", "", (Stage.SUBMITTED, Stage.BACKLOG)),
+    ("PDCA", Methodology.PDCA, (*PDCA_STAGES, Stage.COMPLETED)),
+    ("DMAIC", Methodology.DMAIC, (*DMAIC_STAGES, Stage.COMPLETED)),
+]
+CARDS_PER_COLUMN = 30
+
+
+def board(request):
+    """A column per stage for each methodology, newest moves first: two queries, the
+    first CARDS_PER_COLUMN cards of every column (a window function) and the counts."""
+    intake = [Stage.SUBMITTED, Stage.BACKLOG]
+    # Intake columns hold every methodology; the others one methodology each.
+    column = Case(
+        When(stage__in=intake, then=Value("")),
+        default=F("methodology"),
+        output_field=CharField(),
+    )
+    shown = (
+        Initiative.objects.exclude(stage__in=[Stage.REJECTED, Stage.CANCELLED, Stage.ON_HOLD])
+        .annotate(
+            board=column,
+            position=Window(
+                RowNumber(),
+                partition_by=[column, F("stage")],
+                order_by=F("stage_entered_at").desc(),
+            ),
+        )
+        .filter(position__lte=CARDS_PER_COLUMN)
+        .select_related("owner", "area")
+        .order_by("position")
+    )
+    counts = {
+        (board, stage): n
+        for board, stage, n in Initiative.objects.annotate(board=column)
+        .values_list("board", "stage")
+        .annotate(n=Count("id"))
+        .order_by()
+    }
+    cards: dict[tuple[str, str], list] = {}
+    for initiative in shown:
+        cards.setdefault((initiative.board, initiative.stage), []).append(initiative)
+    boards = [
+        {
+            "name": name,
+            "columns": [
+                {
+                    "stage": Stage(stage),
+                    "cards": cards.get((methodology, stage), []),
+                    "count": counts.get((methodology, stage), 0),
+                }
+                for stage in stages
+            ],
+        }
+        for name, methodology, stages in BOARDS
+    ]
+    return render(request, "improvement/board.html", {"boards": boards})

@@ -1,0 +1,166 @@
+"""The initiative page and the actions taken on it. A refused action re-renders the page
+with what is missing; it is never an error page."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Exists, OuterRef
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from improvement import roles, services, workflow
+from improvement.forms import CommentForm, ExecutionForm, MoveForm, TriageForm
+from improvement.models import DMAIC_STAGES, PDCA_STAGES, Initiative, Stage, Support
+from metrics import selectors
+from metrics.forms import BulkMeasurementForm, MeasurementForm, TargetForm
+
+INTAKE = (Stage.SUBMITTED, Stage.BACKLOG)
+
+
+def load(pk: int, user) -> Initiative:
+    """The initiative with what the page shows, in a fixed number of queries."""
+    supported = Support.objects.filter(initiative=OuterRef("pk"), user=user)
+    return get_object_or_404(
+        Initiative.objects.with_priority()
+        .select_related("area", "owner", "sponsor", "submitted_by", "duplicate_of")
+        .prefetch_related("team", "watchers")
+        .annotate(support_count=Count("supports", distinct=True), supported=Exists(supported)),
+        pk=pk,
+    )
+
+
+def steps(initiative: Initiative) -> list[dict]:
+    """The stage stepper: the methodology's stages, each done, current or to come."""
+    path = list(INTAKE)
+    if initiative.methodology == "pdca":
+        path += [*PDCA_STAGES, Stage.COMPLETED]
+    elif initiative.methodology == "dmaic":
+        path += [*DMAIC_STAGES, Stage.COMPLETED]
+    current = initiative.held_from or initiative.stage
+    index = path.index(current) if current in path else -1
+    return [
+        {"stage": Stage(stage), "state": "done" if i < index else "current" if i == index else ""}
+        for i, stage in enumerate(path)
+    ]
+
+
+def page(request, initiative: Initiative, *, status: int = 200, **forms):
+    """Render the initiative page; `forms` replace the blank forms (to show errors)."""
+    user = request.user
+    options = workflow.options(initiative=initiative, user=user)
+    can_record = roles.can_record(user, initiative)
+    targets = selectors.targets_for_page(initiative=initiative)
+    bound_single = forms.pop("measurement_forms", {})
+    bound_bulk = forms.pop("bulk_forms", {})
+    for target in targets:
+        target.measurement_form = bound_single.get(target.pk) or MeasurementForm(
+            auto_id=f"id_t{target.pk}_%s"
+        )
+        target.bulk_form = bound_bulk.get(target.pk) or BulkMeasurementForm(
+            auto_id=f"id_t{target.pk}_%s"
+        )
+    context = {
+        "initiative": initiative,
+        "steps": steps(initiative),
+        "moves": [o for o in options if o.allowed or not _only_permission(o)],
+        "refused": forms.pop("refused", None),
+        "is_reviewer": roles.is_reviewer(user) or roles.is_admin(user),
+        "can_execute": bool(roles.EXECUTION_FIELDS & roles.editable_fields(user, initiative)),
+        "can_record": can_record,
+        "targets": targets,
+        "history": initiative.history.select_related("actor").order_by("at", "id"),
+        "comments": initiative.comments.select_related("author").order_by("created_at", "id"),
+        "triage_form": forms.pop("triage_form", None) or TriageForm(instance=initiative),
+        "execution_form": forms.pop("execution_form", None) or ExecutionForm(instance=initiative),
+        "comment_form": forms.pop("comment_form", None) or CommentForm(),
+        "target_form": forms.pop("target_form", None) or TargetForm(),
+        **forms,
+    }
+    return render(request, "improvement/initiative.html", context, status=status)
+
+
+def _only_permission(option) -> bool:
+    """A move this user could never make: hide it rather than list it as blocked."""
+    return any(u.code == "not_permitted" for u in option.unmet)
+
+
+def detail(request, pk: int):
+    return page(request, load(pk, request.user))
+
+
+@require_POST
+def move(request, pk: int):
+    initiative = load(pk, request.user)
+    form = MoveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "That move was not understood.")
+        return page(request, initiative, status=400)
+    to = form.cleaned_data["to"]
+    try:
+        workflow.move(
+            initiative=initiative,
+            to=to,
+            actor=request.user,
+            note=form.cleaned_data["note"],
+            duplicate_of=form.cleaned_data["duplicate_of"],
+        )
+    except workflow.MoveForbidden as exc:
+        raise PermissionDenied(str(exc)) from None
+    except workflow.MoveRefused as exc:
+        messages.error(request, f"Not yet: {Stage(to).label} needs what is listed below.")
+        return page(request, initiative, status=409, refused={"to": to, "unmet": exc.unmet})
+    messages.success(request, f"Moved to {Stage(to).label}.")
+    return redirect("improvement:initiative", pk=pk)
+
+
+def _edit(request, pk: int, form_class, context_name: str, done: str):
+    """Apply a form of initiative fields through the role-checked service."""
+    initiative = load(pk, request.user)
+    form = form_class(request.POST, instance=Initiative.objects.get(pk=pk))
+    if form.is_valid():
+        changes = {name: form.cleaned_data[name] for name in form.changed_data}
+        try:
+            services.update_initiative(initiative=initiative, actor=request.user, changes=changes)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, done if changes else "Nothing changed.")
+            return redirect(request.POST.get("next") or initiative_url(pk))
+    return page(request, initiative, status=400, **{context_name: form})
+
+
+def initiative_url(pk: int) -> str:
+    return reverse("improvement:initiative", args=[pk])
+
+
+@require_POST
+def triage(request, pk: int):
+    return _edit(request, pk, TriageForm, "triage_form", "Triage saved.")
+
+
+@require_POST
+def execution(request, pk: int):
+    return _edit(request, pk, ExecutionForm, "execution_form", "Saved.")
+
+
+@require_POST
+def support(request, pk: int):
+    initiative = get_object_or_404(Initiative, pk=pk)
+    if request.POST.get("withdraw"):
+        services.withdraw_support(initiative=initiative, actor=request.user)
+        messages.success(request, "Support withdrawn.")
+    else:
+        services.support(initiative=initiative, actor=request.user)
+        messages.success(request, "Thanks for your support.")
+    return redirect("improvement:initiative", pk=pk)
+
+
+@require_POST
+def comment(request, pk: int):
+    initiative = load(pk, request.user)
+    form = CommentForm(request.POST)
+    if not form.is_valid():
+        return page(request, initiative, status=400, comment_form=form)
+    services.add_comment(initiative=initiative, actor=request.user, body=form.cleaned_data["body"])
+    messages.success(request, "Comment added.")
+    return redirect(initiative_url(pk) + "#comments")

@@ -1,0 +1,95 @@
+"""The dashboard, my work and notifications."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from improvement import roles
+from improvement.models import ACTIVE_STAGES, Initiative, Notification, Quadrant, Stage
+from metrics import selectors
+from metrics.ledger import previous_quarter, quarter_of
+
+
+def dashboard(request):
+    """The programme at a glance, and what is waiting for this person."""
+    user = request.user
+    counts = dict(Initiative.objects.values_list("stage").annotate(n=Count("id")).order_by())
+    this_quarter = quarter_of(timezone.localdate())
+    last_quarter = previous_quarter(*this_quarter)
+    benefits = selectors.quarter_benefits(quarters=[this_quarter, last_quarter])
+    mine = Initiative.objects.aggregate(
+        owned=Count("id", filter=Q(owner=user, stage__in=ACTIVE_STAGES)),
+        submitted=Count("id", filter=Q(submitted_by=user)),
+        to_triage=Count("id", filter=Q(stage=Stage.SUBMITTED)),
+    )
+    context = {
+        "by_stage": [(stage, counts.get(stage.value, 0)) for stage in Stage],
+        "quick_wins": Initiative.objects.backlog().filter(quadrant=Quadrant.QUICK_WIN)[:5],
+        "attention": selectors.results_needing_attention(),
+        "this_quarter": this_quarter,
+        "last_quarter": last_quarter,
+        "benefit_now": benefits[this_quarter],
+        "benefit_before": benefits[last_quarter],
+        "mine": mine,
+        "is_reviewer": roles.is_reviewer(user),
+    }
+    return render(request, "improvement/dashboard.html", context)
+
+
+def my_work(request):
+    """Everything this person submitted, owns, sponsors or works on, grouped."""
+    user = request.user
+    initiatives = (
+        Initiative.objects.filter(
+            Q(submitted_by=user) | Q(owner=user) | Q(sponsor=user) | Q(team=user)
+        )
+        .distinct()
+        .select_related("area", "owner")
+        .order_by("-stage_entered_at")
+    )
+    groups = {"owned": [], "sponsored": [], "team": [], "submitted": []}
+    team_ids = set(user.team_initiatives.values_list("pk", flat=True))
+    for initiative in initiatives:
+        if initiative.owner_id == user.pk:
+            groups["owned"].append(initiative)
+        elif initiative.sponsor_id == user.pk:
+            groups["sponsored"].append(initiative)
+        elif initiative.pk in team_ids:
+            groups["team"].append(initiative)
+        if initiative.submitted_by_id == user.pk:
+            groups["submitted"].append(initiative)
+    to_triage = []
+    if roles.is_reviewer(user):
+        to_triage = Initiative.objects.filter(stage=Stage.SUBMITTED).select_related("area")[:50]
+    return render(request, "improvement/my_work.html", {"groups": groups, "to_triage": to_triage})
+
+
+def notifications(request):
+    rows = (
+        Notification.objects.filter(recipient=request.user)
+        .select_related("initiative")
+        .order_by("-created_at", "-id")
+    )
+    page = Paginator(rows, 30).get_page(request.GET.get("page"))
+    return render(request, "improvement/notifications.html", {"page": page})
+
+
+@require_POST
+def notifications_read(request):
+    """Mark one notification (`id`) or all of them read."""
+    unread = Notification.objects.filter(recipient=request.user, read_at__isnull=True)
+    if request.POST.get("id"):
+        notification = get_object_or_404(
+            Notification, pk=request.POST["id"], recipient=request.user
+        )
+        unread = unread.filter(pk=notification.pk)
+        unread.update(read_at=timezone.now())
+        if notification.initiative_id:
+            return redirect("improvement:initiative", pk=notification.initiative_id)
+        return redirect("improvement:notifications")
+    marked = unread.update(read_at=timezone.now())
+    messages.success(request, f"Marked {marked} notifications as read.")
+    return redirect("improvement:notifications")

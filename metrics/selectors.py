@@ -1,0 +1,87 @@
+"""Reading numbers for pages: what the web views need from `metrics`, in a fixed number
+of queries however many targets, results or measurements there are."""
+
+from decimal import Decimal
+
+from django.db.models import Max, OuterRef, Prefetch, Q, Subquery, Sum
+
+from metrics.charts import run_chart
+from metrics.models import Measurement, QuarterlyResult, ResultSnapshot, ResultStatus, Target
+
+CHART_POINTS = 200  # the most recent points drawn per target
+
+
+def targets_for_page(*, initiative) -> list[Target]:
+    """The initiative's targets, each with `latest` (its newest result or None), `series`
+    (its last CHART_POINTS measurements, oldest first) and `chart`."""
+    targets = list(
+        Target.objects.filter(initiative=initiative)
+        .select_related("metric", "frozen_by")
+        .prefetch_related(
+            Prefetch(
+                "results",
+                queryset=ResultSnapshot.objects.order_by("-as_of")[:1],
+                to_attr="latest_results",
+            ),
+            Prefetch(
+                "measurements",
+                queryset=Measurement.objects.order_by("-observed_at")[:CHART_POINTS],
+                to_attr="recent_measurements",
+            ),
+        )
+        .order_by("-is_primary", "id")
+    )
+    for target in targets:
+        target.latest = target.latest_results[0] if target.latest_results else None
+        target.series = list(reversed(target.recent_measurements))
+        target.chart = run_chart(
+            [(m.observed_at, m.value) for m in target.series],
+            baseline=target.baseline_value,
+            target=target.target_value,
+            control=target.latest.control if target.latest else None,
+            implemented_on=initiative.implemented_on,
+            unit=target.metric.unit,
+        )
+    return targets
+
+
+def latest_results():
+    """Each target's newest result (a queryset, to filter further)."""
+    newest = (
+        ResultSnapshot.objects.filter(target=OuterRef("target"))
+        .order_by()
+        .values("target")
+        .annotate(newest=Max("as_of"))
+        .values("newest")
+    )
+    return ResultSnapshot.objects.filter(as_of=Subquery(newest))
+
+
+def results_needing_attention(limit: int = 10):
+    """Primary targets whose latest result is at risk or regressed."""
+    return (
+        latest_results()
+        .filter(
+            target__is_primary=True,
+            status__in=[ResultStatus.REGRESSED, ResultStatus.AT_RISK],
+        )
+        .select_related("target__initiative", "target__metric")
+        .order_by("status", "-as_of")[:limit]
+    )
+
+
+def quarter_benefits(*, quarters: list[tuple[int, int]]) -> dict[tuple[int, int], dict]:
+    """Computed and validated benefit per quarter, summed in the database (one query)."""
+    sums = {}
+    for year, quarter in quarters:
+        in_quarter = Q(year=year, quarter=quarter)
+        sums[f"computed_{year}_{quarter}"] = Sum("computed_benefit", filter=in_quarter)
+        sums[f"validated_{year}_{quarter}"] = Sum("validated_benefit", filter=in_quarter)
+    totals = QuarterlyResult.objects.aggregate(**sums)
+    return {
+        (year, quarter): {
+            "computed": totals[f"computed_{year}_{quarter}"] or Decimal("0"),
+            "validated": totals[f"validated_{year}_{quarter}"],
+        }
+        for year, quarter in quarters
+    }
