@@ -182,11 +182,7 @@ class Target(models.Model):
         return f"{self.metric.name} on #{self.initiative_id}"
 
     def save(self, *args, **kwargs):
-        changed = self.changed_frozen_fields()
-        if changed:
-            raise ValidationError(
-                dict.fromkeys(changed, "The baseline is frozen and can no longer be changed.")
-            )
+        self.check_frozen()
         super().save(*args, **kwargs)
         self._baseline_as_loaded = self._baseline()
 
@@ -205,6 +201,14 @@ class Target(models.Model):
         return {
             f: self.__dict__.get(a) for f, a in zip(self.BASELINE_FIELDS, attnames, strict=True)
         }
+
+    def check_frozen(self) -> None:
+        """Raise ValidationError naming each frozen baseline field that was changed."""
+        changed = self.changed_frozen_fields()
+        if changed:
+            raise ValidationError(
+                dict.fromkeys(changed, "The baseline is frozen and can no longer be changed.")
+            )
 
     def changed_frozen_fields(self) -> list[str]:
         """Baseline fields changed since this frozen target was loaded."""

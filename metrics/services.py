@@ -25,6 +25,7 @@ def update_target(*, target: Target, actor, changes: dict) -> Target:
         raise PermissionDenied("Only the owner and the team can change targets.")
     for field, value in changes.items():
         setattr(target, field, value)
+    target.check_frozen()  # before full_clean, so the refusal names the field
     target.full_clean()
     target.save(update_fields=list(changes))
     return target

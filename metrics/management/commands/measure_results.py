@@ -3,6 +3,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Count
+from django.utils import timezone
 
 from improvement.models import Initiative
 from metrics.models import ResultSnapshot
@@ -23,13 +24,13 @@ class Command(BaseCommand):
     def handle(self, *args, initiative=None, as_of=None, **options):
         if initiative is not None and not Initiative.objects.filter(pk=initiative).exists():
             raise CommandError(f"No initiative with id {initiative}.")
+        as_of = as_of or timezone.localdate()
         started = time.monotonic()
         written = compute_results(initiative_id=initiative, as_of=as_of, progress=self.bar)
         self.stdout.write("")
         if written == 0:
             self.stdout.write("No eligible targets: nothing has gone live yet.")
             return
-        as_of = as_of or ResultSnapshot.objects.latest().as_of
         results = ResultSnapshot.objects.filter(as_of=as_of)
         if initiative is not None:
             results = results.filter(target__initiative_id=initiative)
