@@ -34,7 +34,10 @@ def stage_moved(*, transition: StageTransition) -> None:
     )
     if transition.to_stage == Stage.REJECTED:
         if initiative.duplicate_of_id:
-            message += f" It duplicates “{initiative.duplicate_of.title}”, which you now follow."
+            message += (
+                f" It duplicates “{initiative.duplicate_of.title}”: its supporters now support"
+                " that idea, and its submitter follows it."
+            )
         else:
             message += f" Reason: {transition.note}"
     elif transition.note:

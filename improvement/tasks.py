@@ -28,7 +28,9 @@ def send_notification_emails(notification_ids: list[int]) -> int:
     for pk in pending.values_list("pk", flat=True):
         with transaction.atomic():
             row = (
-                Notification.objects.select_for_update(skip_locked=True)
+                # of=self: the initiative join is nullable, and PostgreSQL cannot lock the
+                # nullable side of an outer join.
+                Notification.objects.select_for_update(skip_locked=True, of=("self",))
                 .select_related("recipient", "initiative")
                 .filter(pk=pk, emailed_at__isnull=True)
                 .first()

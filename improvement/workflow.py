@@ -93,6 +93,14 @@ def reason_given(a: Attempt) -> list[Unmet]:
     if a.duplicate_of is not None:
         if a.duplicate_of.pk == a.pk:
             return [Unmet("duplicate_of_self", "An idea cannot duplicate itself.")]
+        if a.duplicate_of.stage in (Stage.REJECTED, Stage.CANCELLED):
+            return [
+                Unmet(
+                    "duplicate_of_closed",
+                    f"#{a.duplicate_of.pk} is {a.duplicate_of.get_stage_display().lower()}: "
+                    "point to an idea that is still open.",
+                )
+            ]
         return []
     if a.note is None or a.note.strip():
         return []
@@ -164,7 +172,10 @@ def change_measured(a: Attempt) -> list[Unmet]:
 
 
 def result_computed(a: Attempt) -> list[Unmet]:
-    if not metric_facts.has_post_change_result(initiative_id=a.pk):
+    implemented_on = a.initiative.implemented_on
+    if implemented_on is None:
+        return [Unmet("implemented_on_missing", "Set the date the change went live.")]
+    if not metric_facts.has_post_change_result(initiative_id=a.pk, since=implemented_on):
         return [
             Unmet(
                 "result_missing",
@@ -256,6 +267,7 @@ MOVE_FIELDS = [
     "decision_note",
     "rejection_reason",
     "duplicate_of",
+    "implemented_on",
     "updated_at",
 ]
 
@@ -283,7 +295,8 @@ def find_move(initiative: Initiative, to: str) -> Move:
     for move in moves_from(initiative):
         if move.to == to:
             return move
-    source, target = Stage(initiative.stage).label, Stage(to).label
+    source = Stage(initiative.stage).label
+    target = Stage(to).label if to in Stage.values else f"“{to}”"
     raise MoveRefused([Unmet("move_not_allowed", f"{source} cannot move to {target}.")])
 
 
@@ -371,9 +384,10 @@ def _apply(chosen: Move, initiative: Initiative, *, actor, note: str, duplicate_
         if duplicate_of is not None:
             _merge_into(initiative, duplicate_of)
     elif chosen.kind is Kind.LOOP:
-        # The decision closes this cycle; the next one needs its own.
+        # The decision and the change close this cycle; the next one needs its own.
         initiative.cycle += 1
         initiative.decision_note = ""
+        initiative.implemented_on = None
     elif chosen.kind is Kind.HOLD:
         initiative.held_from = initiative.stage
     elif chosen.kind in (Kind.RESUME, Kind.CANCEL):

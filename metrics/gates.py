@@ -63,10 +63,14 @@ def has_measurement_since(*, initiative_id: int, day: dt.date) -> bool:
     ).exists()
 
 
-def has_post_change_result(*, initiative_id: int) -> bool:
-    """Whether a result computed from post-change data exists for the primary target."""
+def has_post_change_result(*, initiative_id: int, since: dt.date) -> bool:
+    """Whether a result from post-change data, as of `since` (the change date) or later,
+    exists for the primary target — so a new PDCA cycle needs a result of its own."""
     return ResultSnapshot.objects.filter(
-        target__initiative_id=initiative_id, target__is_primary=True, n_after__gt=0
+        target__initiative_id=initiative_id,
+        target__is_primary=True,
+        n_after__gt=0,
+        as_of__gte=since,
     ).exists()
 
 
