@@ -20,3 +20,78 @@ def reviewer(db):
 @pytest.fixture
 def admin_user(db):
     return AdminFactory(username="admin")
+
+
+@pytest.fixture
+def api():
+    """An anonymous DRF client."""
+    from rest_framework.test import APIClient
+
+    return APIClient()
+
+
+@pytest.fixture
+def api_as(db):
+    """`api_as(user)` → a DRF client signed in as `user`; `api_as(None)` → anonymous."""
+    from rest_framework.test import APIClient
+
+    def make(user=None):
+        client = APIClient()
+        if user is not None:
+            client.force_authenticate(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def celery_eager():
+    """Run Celery tasks in-process even when REDIS_URL is set (CI runs both ways)."""
+    from config.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield app
+    app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def assert_not_moved():
+    """Check that a refused or forbidden move left no trace: the initiative is still in
+    `stage`, it has no history row, and nobody was notified."""
+    from improvement.models import Notification, StageTransition
+
+    def check(initiative, stage):
+        initiative.refresh_from_db()
+        assert initiative.stage == stage
+        assert not StageTransition.objects.filter(initiative=initiative).exists()
+        assert not Notification.objects.exists()
+
+    return check
+
+
+@pytest.fixture
+def web_as(db):
+    """`web_as(user)` → a Django test client signed in as `user`, for the web pages."""
+    from django.test import Client
+
+    def make(user):
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def count_queries():
+    """`count_queries(client, url)` → (response, number of queries) of one GET."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count(client, url, data=None):
+        with CaptureQueriesContext(connection) as context:
+            response = client.get(url, data)
+        return response, len(context)
+
+    return count
