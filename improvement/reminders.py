@@ -28,7 +28,9 @@ def stale_initiatives():
 
 def remind_stale() -> int:
     sent = 0
-    for initiative in stale_initiatives().only("pk", "title", "stage", "owner_id"):
+    for initiative in stale_initiatives().only(
+        "pk", "title", "stage", "owner_id", "stage_entered_at"
+    ):
         days = (timezone.now() - initiative.stage_entered_at).days
         notifications.notify(
             initiative=initiative,
