@@ -8,6 +8,7 @@ from improvement import api as improvement_api
 from metrics import api as metrics_api
 
 router = DefaultRouter()
+router.register("users", improvement_api.UserViewSet, basename="user")
 router.register("areas", improvement_api.AreaViewSet)
 router.register("initiatives", improvement_api.InitiativeViewSet, basename="initiative")
 router.register("metrics", metrics_api.MetricViewSet)

@@ -1,5 +1,6 @@
 """REST endpoints for initiatives: thin views over the workflow and the services."""
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -11,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from improvement import services, workflow
-from improvement.filters import InitiativeFilter
+from improvement.filters import InitiativeFilter, UserFilter
 from improvement.models import Area, Initiative, Quadrant, Support
 from improvement.serializers import (
     AreaSerializer,
@@ -23,6 +24,7 @@ from improvement.serializers import (
     MoveOptionSerializer,
     MoveRefusedSerializer,
     TransitionSerializer,
+    UserSerializer,
 )
 
 
@@ -40,6 +42,16 @@ def initiatives_for_reading():
         .annotate(support_count=Coalesce(Subquery(supports), 0))
         .prefetch_related("team", "watchers")
     )
+
+
+class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Active users, to pick owners and sponsors by id: `?search=` on name or username."""
+
+    serializer_class = UserSerializer
+    filterset_class = UserFilter
+
+    def get_queryset(self):
+        return get_user_model().objects.filter(is_active=True).order_by("username")
 
 
 class AreaViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

@@ -43,3 +43,18 @@ class InitiativeFilter(django_filters.FilterSet):
                 | Q(proposed_change__icontains=term)
             )
         return queryset
+
+
+class UserFilter(django_filters.FilterSet):
+    search = django_filters.CharFilter(method="filter_search", label="Search")
+
+    class Meta:
+        model = get_user_model()
+        fields = ["search"]
+
+    def filter_search(self, queryset, name, value):
+        return queryset.filter(
+            Q(username__icontains=value)
+            | Q(first_name__icontains=value)
+            | Q(last_name__icontains=value)
+        )

@@ -7,6 +7,17 @@ User = get_user_model()
 active_users = User.objects.filter(is_active=True)
 
 
+class UserSerializer(serializers.ModelSerializer):
+    name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "name"]
+
+    def get_name(self, user) -> str:
+        return user.get_full_name() or user.get_username()
+
+
 class AreaSerializer(serializers.ModelSerializer):
     class Meta:
         model = Area

@@ -52,6 +52,9 @@ class InitiativeTargetsView(generics.ListCreateAPIView):
 
     def create(self, request, *args, **kwargs):
         initiative = self.initiative()
+        # Role first: a caller learns they may not add targets before whether data is valid.
+        if not roles.can_record(request.user, initiative):
+            self.permission_denied(request, "Only the owner and the team can add targets.")
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         target = services.create_target(
@@ -69,6 +72,8 @@ class TargetViewSet(mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewsets
 
     def partial_update(self, request, pk=None):
         target = self.get_object()
+        if not roles.can_record(request.user, target.initiative):
+            self.permission_denied(request, "Only the owner and the team can change targets.")
         serializer = self.get_serializer(target, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         services.update_target(target=target, actor=request.user, changes=serializer.validated_data)

@@ -9,6 +9,15 @@ from metrics.models import (
 )
 
 
+class NumberField(serializers.FloatField):
+    """A finite number; JSON true/false are not numbers (float(True) would be 1.0)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class MetricSerializer(serializers.ModelSerializer):
     class Meta:
         model = Metric
@@ -18,6 +27,8 @@ class MetricSerializer(serializers.ModelSerializer):
 class TargetSerializer(serializers.ModelSerializer):
     is_frozen = serializers.BooleanField(read_only=True)
     metric = serializers.PrimaryKeyRelatedField(queryset=Metric.objects.filter(is_active=True))
+    baseline_value = NumberField(required=False, allow_null=True)
+    target_value = NumberField(required=False, allow_null=True)
 
     class Meta:
         model = Target
@@ -55,6 +66,7 @@ class MeasurementSerializer(serializers.ModelSerializer):
     target = serializers.PrimaryKeyRelatedField(
         queryset=Target.objects.select_related("initiative", "metric")
     )
+    value = NumberField()
     sample_size = serializers.IntegerField(min_value=1, required=False, allow_null=True)
 
     class Meta:

@@ -162,3 +162,13 @@ def test_it_keeps_the_schema_and_docs_from_anonymous(api, db, path):
     response = api.get(path)
 
     assert response.status_code in (401, 403)
+
+
+def test_it_lists_active_users_to_pick_owners_from(api_as):
+    user = UserFactory(username="jdoe", first_name="Jane", last_name="Doe")
+    UserFactory(username="gone", is_active=False)
+
+    response = api_as(user).get("/api/users/", {"search": "jane"})
+
+    assert response.status_code == 200
+    assert response.json()["results"] == [{"id": user.pk, "username": "jdoe", "name": "Jane Doe"}]

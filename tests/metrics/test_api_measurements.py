@@ -462,3 +462,15 @@ def test_it_refuses_a_bad_measurement_filter(client, param, value):
 
     assert response.status_code == 400
     assert list(response.json()) == [param]
+
+
+def test_it_refuses_a_json_boolean_as_a_value(api_as):
+    target = TargetFactory()
+    response = api_as(target.initiative.owner).post(
+        "/api/measurements/",
+        {"target": target.pk, "observed_at": "2026-03-01T10:00:00Z", "value": True},
+    )
+
+    assert response.status_code == 400
+    assert "value" in response.json()
+    assert not Measurement.objects.exists()
