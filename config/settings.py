@@ -161,6 +161,20 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Queueing a job must never hold a web request hostage to a down broker: give up within
+# about a second (the caller logs it; the nightly run catches up).
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
+# A message a worker took but never acknowledged (the worker died) is delivered again
+# after this long. Every task is idempotent, so a second run is harmless.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1)
+}
 CELERY_TIMEZONE = TIME_ZONE
 # Each entry expires well before its next run, so a backlog never runs twice.
 CELERY_BEAT_SCHEDULE = {

@@ -28,6 +28,7 @@ api_urlpatterns = [
         metrics_api.RecomputeView.as_view(),
         name="initiative-recompute",
     ),
+    path("me/", improvement_api.MeView.as_view(), name="me"),
     path("backlog/", improvement_api.BacklogView.as_view(), name="backlog"),
     path("matrix/", improvement_api.MatrixView.as_view(), name="matrix"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

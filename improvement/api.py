@@ -54,6 +54,14 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return get_user_model().objects.filter(is_active=True).order_by("username")
 
 
+class MeView(APIView):
+    """`GET /api/me/`: who the caller is (also the benchmarks' framework-floor endpoint)."""
+
+    @extend_schema(responses=UserSerializer)
+    def get(self, request):
+        return Response(UserSerializer(request.user).data)
+
+
 class AreaViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     queryset = Area.objects.all()
     serializer_class = AreaSerializer

@@ -172,3 +172,12 @@ def test_it_lists_active_users_to_pick_owners_from(api_as):
 
     assert response.status_code == 200
     assert response.json()["results"] == [{"id": user.pk, "username": "jdoe", "name": "Jane Doe"}]
+
+
+def test_it_tells_the_caller_who_they_are(api_as):
+    user = UserFactory(username="me", first_name="Mia", last_name="Example")
+
+    response = api_as(user).get("/api/me/")
+
+    assert response.status_code == 200
+    assert response.json() == {"id": user.pk, "username": "me", "name": "Mia Example"}
