@@ -1,0 +1,43 @@
+# Set-up is two commands: `make run` (demo on http://127.0.0.1:8000) and `make test`.
+# Both honour DATABASE_URL / REDIS_URL from the environment; see README.md.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+# Touched after a successful install; pip runs again only when pyproject.toml is newer.
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint migrations-check check
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --disable-pip-version-check -q -e ".[dev]"
+	touch $@
+
+# With REDIS_URL set, a Celery worker with embedded beat runs beside the web server and
+# is stopped (warm shutdown) when runserver exits, Ctrl-C included.
+run: $(STAMP)
+	$(MANAGE) migrate --noinput
+	$(MANAGE) seed_demo
+	@if [ -n "$$REDIS_URL" ]; then \
+		$(BIN)/celery -A config worker -B -l info & worker=$$!; \
+		trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; \
+		trap 'exit 130' INT TERM; \
+		$(MANAGE) runserver 127.0.0.1:8000; \
+	else \
+		$(MANAGE) runserver 127.0.0.1:8000; \
+	fi
+
+# Plain pytest: on this suite pytest-xdist (-n 2) is slower, SQLite and PostgreSQL alike.
+test: $(STAMP)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+migrations-check: $(STAMP)
+	$(MANAGE) makemigrations --check --dry-run
+
+check: lint migrations-check test
