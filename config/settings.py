@@ -205,7 +205,8 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # --- Product settings -------------------------------------------------------------------
-QUADRANT_THRESHOLD = env_int("QUADRANT_THRESHOLD", 3, minimum=1)
+# Scores are 1–5: a threshold above 5 would make every score low.
+QUADRANT_THRESHOLD = env_int("QUADRANT_THRESHOLD", 3, minimum=1, maximum=5)
 CONTROL_LIMIT_POINTS = env_int("CONTROL_LIMIT_POINTS", 20, minimum=2)
 SUSTAIN_DAYS = env_int("SUSTAIN_DAYS", 365, minimum=0)
 STALE_DAYS = env_int("STALE_DAYS", 30, minimum=1)
@@ -215,4 +216,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_log_level("LOG_LEVEL", "INFO")},
+    # Django's own console handler would print every line a second time.
+    "loggers": {"django": {"handlers": [], "propagate": True}},
 }

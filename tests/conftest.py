@@ -44,9 +44,10 @@ def api_as(db):
     return make
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def celery_eager():
-    """Run Celery tasks in-process even when REDIS_URL is set (CI runs both ways)."""
+    """Run Celery tasks in-process even when REDIS_URL is set (CI runs both ways), so no
+    test leaves messages in a real broker. Tests of the broker itself turn it off."""
     from config.celery import app
 
     previous = app.conf.task_always_eager

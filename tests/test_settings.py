@@ -297,3 +297,11 @@ def test_it_refuses_an_unknown_time_zone(monkeypatch, raw):
 
     with pytest.raises(ImproperlyConfigured, match="TIME_ZONE="):
         env.env_timezone("TIME_ZONE", "UTC")
+
+
+def test_it_refuses_a_quadrant_threshold_above_the_highest_score(monkeypatch):
+    from config.env import env_int
+
+    monkeypatch.setenv("QUADRANT_THRESHOLD", "6")
+    with pytest.raises(ImproperlyConfigured, match="QUADRANT_THRESHOLD='6' must be at most 5"):
+        env_int("QUADRANT_THRESHOLD", 3, minimum=1, maximum=5)
