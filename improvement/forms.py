@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib.auth import get_user_model
+from django.forms.models import ModelChoiceIterator
 
 from improvement.models import Initiative, Stage
 
@@ -19,7 +20,26 @@ class IdeaForm(forms.ModelForm):
         }
 
 
+class PeopleIterator(ModelChoiceIterator):
+    """Choices from a list loaded once, so several user selects share one query."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for user in self.field.people:
+            yield self.choice(user)
+
+    def __len__(self):
+        return len(self.field.people) + (self.field.empty_label is not None)
+
+
 class UserChoiceField(forms.ModelChoiceField):
+    iterator = PeopleIterator
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.people = []
+
     def label_from_instance(self, user):
         return user.get_full_name() or user.get_username()
 
@@ -34,12 +54,14 @@ class TriageForm(forms.ModelForm):
     owner = UserChoiceField(queryset=active_users(), required=False)
     sponsor = UserChoiceField(queryset=active_users(), required=False)
     impact = forms.TypedChoiceField(
+        label="Impact (1–5)",
         choices=[("", "—")] + [(i, i) for i in range(1, 6)],
         coerce=int,
         empty_value=None,
         required=False,
     )
     effort = forms.TypedChoiceField(
+        label="Effort (1–5)",
         choices=[("", "—")] + [(i, i) for i in range(1, 6)],
         coerce=int,
         empty_value=None,
@@ -67,8 +89,10 @@ class TriageForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = active_users()
-        self.fields["sponsor"].queryset = active_users()
+        people = list(active_users())
+        for name in ("owner", "sponsor"):
+            self.fields[name].queryset = active_users()  # what a POST is checked against
+            self.fields[name].people = people
         if self.instance.stage not in (Stage.SUBMITTED, Stage.BACKLOG):
             self.fields["methodology"].disabled = True
             self.fields["methodology"].help_text = "Fixed once work has started."

@@ -5,6 +5,7 @@ refused whichever path writes it (web, API, admin, a job or a shell).
 """
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Case, F, Q, Value, When, Window
 from django.db.models.functions import Cast, RowNumber
@@ -45,6 +46,9 @@ PDCA_STAGES = (Stage.PLAN, Stage.DO, Stage.CHECK, Stage.ACT)
 DMAIC_STAGES = (Stage.DEFINE, Stage.MEASURE, Stage.ANALYZE, Stage.IMPROVE, Stage.CONTROL)
 # The stages an owner works in; only these can be put on hold.
 ACTIVE_STAGES = PDCA_STAGES + DMAIC_STAGES
+
+
+SCORE = [MinValueValidator(1), MaxValueValidator(5)]
 
 
 class Area(models.Model):
@@ -181,14 +185,25 @@ class Initiative(models.Model):
         settings.AUTH_USER_MODEL, blank=True, related_name="watched_initiatives"
     )
 
-    impact = models.PositiveSmallIntegerField(null=True, blank=True, help_text="1 (low) to 5.")
-    effort = models.PositiveSmallIntegerField(null=True, blank=True, help_text="1 (low) to 5.")
-    estimated_annual_benefit = models.DecimalField(
-        max_digits=14, decimal_places=2, null=True, blank=True
+    impact = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="1 (low) to 5.", validators=SCORE
     )
-    estimated_cost = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    effort = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="1 (low) to 5.", validators=SCORE
+    )
+    estimated_annual_benefit = models.DecimalField(
+        max_digits=14, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    estimated_cost = models.DecimalField(
+        max_digits=14, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
     confidence = models.DecimalField(
-        max_digits=3, decimal_places=2, null=True, blank=True, help_text="0 to 1."
+        max_digits=3,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="0 to 1.",
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
     )
 
     implemented_on = models.DateField(null=True, blank=True, help_text="When the change went live.")

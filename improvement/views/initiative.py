@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Exists, OuterRef
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from improvement import roles, services, workflow
@@ -23,7 +24,7 @@ def load(pk: int, user) -> Initiative:
     return get_object_or_404(
         Initiative.objects.with_priority()
         .select_related("area", "owner", "sponsor", "submitted_by", "duplicate_of")
-        .prefetch_related("team", "watchers")
+        .prefetch_related("team")
         .annotate(support_count=Count("supports", distinct=True), supported=Exists(supported)),
         pk=pk,
     )
@@ -125,8 +126,18 @@ def _edit(request, pk: int, form_class, context_name: str, done: str):
             form.add_error(None, exc)
         else:
             messages.success(request, done if changes else "Nothing changed.")
-            return redirect(request.POST.get("next") or initiative_url(pk))
+            return redirect(safe_next(request) or initiative_url(pk))
     return page(request, initiative, status=400, **{context_name: form})
+
+
+def safe_next(request) -> str | None:
+    """The `next` URL if it stays on this site, else None (no open redirects)."""
+    target = request.POST.get("next")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return None
 
 
 def initiative_url(pk: int) -> str:
