@@ -6,7 +6,7 @@ import sys
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 from django.utils import timezone
 
 from improvement.models import Initiative, Pillar
@@ -152,6 +152,7 @@ class Target(models.Model):
                 fields=["initiative"],
                 condition=Q(is_primary=True),
                 name="target_one_primary_per_initiative",
+                violation_error_message="This initiative already has a primary target.",
             ),
             models.UniqueConstraint(
                 fields=["initiative", "metric"], name="target_one_per_metric_per_initiative"
@@ -317,8 +318,85 @@ class ResultSnapshot(models.Model):
         return f"{self.target} as of {self.as_of}: {self.status}"
 
 
+class QuarterClosed(ValidationError):
+    """A change to a ledger row of a closed quarter (or a second close of it)."""
+
+    def __init__(self, year: int, quarter: int, message: str | None = None):
+        self.year, self.quarter = year, quarter
+        super().__init__(
+            message or f"{year} Q{quarter} is closed: its ledger rows can no longer be changed."
+        )
+
+
+def live_by_quarter_end(initiative, year, quarter) -> Q:
+    """The initiative (a path like "initiative") went live on or before the last day of
+    the quarter given by the `year` and `quarter` expressions."""
+    on = f"{initiative}__implemented_on"
+    return Q(**{f"{on}__year__lt": year}) | Q(
+        **{f"{on}__year": year, f"{on}__month__lte": quarter * 3}
+    )
+
+
+class QuarterlyResultQuerySet(models.QuerySet):
+    def with_closed(self) -> "QuarterlyResultQuerySet":
+        """Annotate `closed`: the row's quarter has been closed."""
+        closes = QuarterClose.objects.filter(year=OuterRef("year"), quarter=OuterRef("quarter"))
+        return self.annotate(closed=Exists(closes))
+
+    def open(self) -> "QuarterlyResultQuerySet":
+        return self.with_closed().filter(closed=False)
+
+    def closed(self) -> "QuarterlyResultQuerySet":
+        return self.with_closed().filter(closed=True)
+
+    def with_double_counting(self) -> "QuarterlyResultQuerySet":
+        """Annotate `double_counted`: another initiative in the same area claims a benefit
+        on the same metric in the same quarter, both having gone live by its end.
+
+        A ledger row is a claim on its target's metric over the part of the quarter after
+        the change; two claims in one quarter from initiatives live by its last day both
+        run to that day, so their periods overlap. Served by ledger_quarter_idx."""
+        rivals = QuarterlyResult.objects.filter(
+            live_by_quarter_end("initiative", OuterRef("year"), OuterRef("quarter")),
+            year=OuterRef("year"),
+            quarter=OuterRef("quarter"),
+            initiative__area=OuterRef("initiative__area"),
+            target__metric=OuterRef("target__metric"),
+        ).exclude(initiative=OuterRef("initiative"))
+        live = live_by_quarter_end("initiative", F("year"), F("quarter"))
+        return self.annotate(
+            double_counted=models.Case(
+                models.When(live & Exists(rivals), then=True),
+                default=False,
+                output_field=models.BooleanField(),
+            )
+        )
+
+    def totals(self) -> dict:
+        """One query: row counts, computed and validated benefit in total and per benefit
+        type (the target's), and the span of quarters the rows cover."""
+        sums = {}
+        for kind in [None, *BenefitType.values]:
+            only = Q(target__benefit_type=kind) if kind else Q()
+            suffix = f"_{kind}" if kind else ""
+            sums[f"computed{suffix}"] = Sum("computed_benefit", filter=only)
+            sums[f"validated{suffix}"] = Sum("validated_benefit", filter=only)
+        return self.order_by().aggregate(
+            rows=Count("pk"),
+            unreviewed=Count("pk", filter=Q(reviewed_at__isnull=True)),
+            first_year=models.Min("year"),
+            last_year=models.Max("year"),
+            first_quarter=models.Min("quarter"),
+            last_quarter=models.Max("quarter"),
+            **sums,
+        )
+
+
 class QuarterlyResult(models.Model):
-    """One ledger row: an initiative's primary-target figures over one quarter."""
+    """One ledger row: an initiative's primary-target figures over one quarter.
+
+    A row of a closed quarter cannot be changed: `save()` refuses it whoever calls. The
+    rollup bulk-upserts, bypassing save(), so it checks the quarter itself (under lock)."""
 
     initiative = models.ForeignKey(
         Initiative, on_delete=models.CASCADE, related_name="quarterly_results"
@@ -351,6 +429,8 @@ class QuarterlyResult(models.Model):
         related_name="+",
     )
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = QuarterlyResultQuerySet.as_manager()
 
     class Meta:
         ordering = ["-year", "-quarter", "initiative_id"]
@@ -388,6 +468,20 @@ class QuarterlyResult(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.initiative_id} {self.year} Q{self.quarter}"
+
+    def save(self, *args, **kwargs):
+        # Only changes are refused: a closed quarter's rows were written before it closed
+        # (the rollup never inserts into a closed quarter).
+        if not self._state.adding and self.in_closed_quarter():
+            raise QuarterClosed(self.year, self.quarter)
+        super().save(*args, **kwargs)
+
+    def in_closed_quarter(self) -> bool:
+        return QuarterClose.objects.filter(year=self.year, quarter=self.quarter).exists()
+
+    @property
+    def period(self) -> str:
+        return f"{self.year} Q{self.quarter}"
 
 
 class QuarterClose(models.Model):

@@ -23,3 +23,12 @@ def quadrant_label(code: str | None) -> str:
     from improvement.models import Quadrant
 
     return Quadrant(code).label if code in Quadrant.values else "—"
+
+
+@register.filter
+def number(value, places: int = 4) -> str:
+    """A figure with up to `places` decimals and no trailing zeros: 12.5, 0.8947, 3."""
+    if value is None or value == "":
+        return "—"
+    text = f"{float(value):.{int(places)}f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
