@@ -8,7 +8,7 @@ MANAGE := $(BIN)/python manage.py
 # Touched after a successful install; pip runs again only when pyproject.toml is newer.
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint migrations-check check
+.PHONY: run test lint migrations-check check bench-results
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,11 +33,18 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+# bandit: no high-severity finding in the application code.
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/bandit -q -r config improvement metrics --severity-level high
 
 migrations-check: $(STAMP)
 	$(MANAGE) makemigrations --check --dry-run
 
 check: lint migrations-check test
+
+# Results job at scale (bench/README.md). DATABASE_URL names a PostgreSQL server; the
+# benchmark works in its own database, improvement_bench. BENCH_ARGS=--no-fail to only report.
+bench-results: $(STAMP)
+	$(BIN)/python -m bench.results_bench $(BENCH_ARGS)
