@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -81,7 +82,9 @@ def notifications(request):
 def notifications_read(request):
     """Mark one notification (`id`) or all of them read."""
     unread = Notification.objects.filter(recipient=request.user, read_at__isnull=True)
-    if request.POST.get("id"):
+    if "id" in request.POST:
+        if not request.POST["id"].isdigit():
+            raise Http404("No such notification.")
         notification = get_object_or_404(
             Notification, pk=request.POST["id"], recipient=request.user
         )

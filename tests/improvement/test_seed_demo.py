@@ -76,7 +76,8 @@ def fast_hasher(settings):
 
 def seed(*args: str) -> str:
     out = StringIO()
-    call_command("seed_demo", *args, stdout=out)
+    # Tests run with DEBUG off, like a deployment: say that seeding is meant.
+    call_command("seed_demo", "--production", *args, stdout=out)
     return out.getvalue()
 
 
@@ -462,3 +463,12 @@ def test_it_refuses_clearly_without_the_kpi_catalog(db):
         seeded()
 
     assert not Initiative.objects.exists()
+
+
+def test_it_refuses_to_seed_a_deployment_unless_told(db, settings):
+    settings.DEBUG = False
+
+    with pytest.raises(CommandError, match="DEBUG is off"):
+        call_command("seed_demo", stdout=StringIO())
+
+    assert not get_user_model().objects.filter(username="admin").exists()

@@ -393,3 +393,15 @@ def test_it_escapes_html_in_notification_messages(client_me, me):
     assert response.status_code == 200
     assert XSS not in response.content.decode()
     assert ESCAPED in response.content.decode()
+
+
+@pytest.mark.parametrize("bad_id", ["abc", "1.5", ""])
+def test_it_answers_a_malformed_notification_id_with_404(web_as, bad_id):
+    user = UserFactory()
+    notification = NotificationFactory(recipient=user)
+
+    response = web_as(user).post("/notifications/read/", {"id": bad_id})
+
+    assert response.status_code == 404
+    notification.refresh_from_db()
+    assert notification.read_at is None

@@ -1,5 +1,6 @@
 import datetime as dt
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
@@ -18,8 +19,19 @@ class Command(BaseCommand):
             type=dt.date.fromisoformat,
             help="The day the demo data leads up to (YYYY-MM-DD); default today.",
         )
+        parser.add_argument(
+            "--production",
+            action="store_true",
+            help="Seed even with DEBUG off. The demo users share a published password, "
+            "an administrator among them: never on a real deployment.",
+        )
 
-    def handle(self, *args, anchor: dt.date | None = None, **options):
+    def handle(self, *args, anchor: dt.date | None = None, production=False, **options):
+        if not settings.DEBUG and not production:
+            raise CommandError(
+                "DEBUG is off: this looks like a real deployment, and the demo creates an "
+                "administrator with a published password. Pass --production to seed anyway."
+            )
         try:
             report = seed_demo(anchor=anchor or timezone.localdate())
         except DemoDataError as error:
