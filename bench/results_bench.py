@@ -75,14 +75,12 @@ class Phases:
         self.marks[phase] = (first, now)
 
     def report(self, end: float) -> list[tuple[str, float]]:
-        agg = self.marks["aggregated"][1]
-        charts = self.marks.get("control charts", (agg, agg))[1]
-        first_batch = self.marks.get("saved", (end, end))[0]
+        read = self.marks["measurements read"][1]
+        computed = self.marks.get("figures computed", (read, read))[1]
         return [
-            ("aggregate query + rows", agg - self.start),
-            ("Welch + control series + charts", charts - agg),
-            ("snapshots built + 1st upsert batch", first_batch - charts),
-            ("remaining upsert batches", end - first_batch),
+            ("one pass over the measurements", read - self.start),
+            ("Welch, figures, control charts", computed - read),
+            ("upsert", end - computed),
         ]
 
 
@@ -178,13 +176,19 @@ def check_agreement(reference: list[tuple], as_of: dt.date) -> str | None:
 def run_naive(target_ids: list[int], as_of: dt.date) -> None:
     """What the job would be without set-based SQL: per target, load it, its initiative, its
     metric and its measurements through the ORM, compute in Python, update_or_create."""
+    import numpy as np
     from django.conf import settings
     from django.utils import timezone
 
     from metrics import stats
+    from metrics.figures import figures
     from metrics.gates import day_start
-    from metrics.models import ResultSnapshot, Target
-    from metrics.results import CONTROL_STAGES, control_chart, figures
+    from metrics.models import ChartKind, ResultSnapshot, Target
+    from metrics.results import CONTROL_STAGES, control_charts
+    from metrics.samples import Samples
+
+    def column(value):
+        return np.array([np.nan if value is None else float(value)])
 
     until = day_start(as_of + dt.timedelta(days=1))
     for target in Target.objects.filter(pk__in=target_ids):
@@ -204,29 +208,34 @@ def run_naive(target_ids: list[int], as_of: dt.date) -> None:
                 after.append(m)
         b = stats.summarize([m.value for m in before])
         a = stats.summarize([m.value for m in after])
-        test = stats.welch(before=b, after=a)
-        row = {
-            "baseline_value": target.baseline_value,
-            "target_value": target.target_value,
-            "value_per_unit": target.value_per_unit,
-            "metric__direction": metric.direction,
-            "mean_after": a.mean,
-            "n_after": a.n,
-        }
-        nan = float("nan")
-        result = figures(
-            row,
-            t=nan if test is None or test.t is None else test.t,
-            df=nan if test is None or test.df is None else test.df,
-            p=nan if test is None else test.p,
+        one = Samples(
+            target_id=[target.pk],
+            initiative_id=[initiative.pk],
+            implemented_on=[change],
+            value_per_unit=[target.value_per_unit],
+            baseline=column(target.baseline_value),
+            target=column(target.target_value),
+            lower_is_better=np.array([metric.lower_is_better]),
+            proportion=np.array([metric.chart_kind == ChartKind.PROPORTION]),
+            controlled=np.array([initiative.stage in CONTROL_STAGES]),
+            n_before=column(b.n),
+            mean_before=column(b.mean),
+            var_before=column(b.variance),
+            n_after=column(a.n),
+            mean_after=column(a.mean),
+            var_after=column(a.variance),
+            series={
+                target.pk: (
+                    [m.pk for m in after],
+                    [m.value for m in after],
+                    [m.sample_size for m in after],
+                )
+            }
+            if initiative.stage in CONTROL_STAGES
+            else {},
         )
-        control = None
-        if initiative.stage in CONTROL_STAGES:
-            control = control_chart(
-                [(m.observed_at, m.value, m.sample_size) for m in after],
-                chart_kind=metric.chart_kind,
-                limit_points=settings.CONTROL_LIMIT_POINTS,
-            )
+        result = figures(one).row(0)
+        control = control_charts(one, limit_points=settings.CONTROL_LIMIT_POINTS).get(target.pk)
         ResultSnapshot.objects.update_or_create(
             target=target,
             as_of=as_of,
@@ -235,7 +244,7 @@ def run_naive(target_ids: list[int], as_of: dt.date) -> None:
                 "n_after": a.n,
                 "control": control,
                 "computed_at": timezone.now(),
-                **vars(result),
+                **result,
             },
         )
 

@@ -1,39 +1,30 @@
 """Realized results, computed from data: `compute_results()` for every eligible target
 (or one initiative's), as of a date.
 
-Set-based: one aggregate query gives every target's before/after count, mean and
-variance; Welch's t-test runs vectorised over all of them; the control-chart series are
-streamed only for targets whose initiative is in control, act or completed; the rows are
-bulk-upserted, one per target and as-of date, so recomputing is idempotent.
-
-"Before" is the baseline window when the target has one, else everything before the
-change date (`implemented_on`); "after" is from the change date to the end of the
-as-of date. Dates are local days (settings.TIME_ZONE).
+Set-based from end to end: one pass over the measurements gives every target's
+before/after count, mean and variance and the post-change series of the targets that
+need a control chart (metrics.samples); Welch's test, the figures and the control charts
+are computed for all targets at once with NumPy (metrics.figures, metrics.stats); the
+rows are upserted in one statement, one per target and as-of date, so recomputing is
+idempotent. Dates are local days (settings.TIME_ZONE).
 """
 
 import datetime as dt
-import itertools
-import math
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from decimal import Decimal
+import json
+from collections.abc import Callable
 
 import numpy as np
 from django.conf import settings
-from django.db.models import Avg, Count, F, Q, Variance
+from django.db import connection, transaction
 from django.utils import timezone
 
-from improvement.models import Stage
 from metrics import stats
+from metrics.figures import Figures, figures
 from metrics.gates import day_start
-from metrics.models import ChartKind, Measurement, ResultSnapshot, ResultStatus, Target
+from metrics.models import Measurement, ResultSnapshot
+from metrics.samples import CONTROL_STAGES, DEAD_STAGES, Samples, eligible_targets, fetch_samples
 
-ALPHA = 0.05
-# Targets whose initiative has gone live and is still alive.
-DEAD_STAGES = (Stage.SUBMITTED, Stage.BACKLOG, Stage.REJECTED, Stage.CANCELLED)
-CONTROL_STAGES = (Stage.CONTROL, Stage.ACT, Stage.COMPLETED)
-# Money columns hold 16 digits with 2 decimals.
-MAX_MONEY = Decimal("1e13")
+__all__ = ["CONTROL_STAGES", "DEAD_STAGES", "compute_results", "control_charts", "eligible_targets"]
 
 FIGURE_FIELDS = [
     "n_before",
@@ -54,208 +45,6 @@ FIGURE_FIELDS = [
 ]
 
 
-def eligible_targets(initiative_id: int | None = None):
-    targets = Target.objects.filter(initiative__implemented_on__isnull=False).exclude(
-        initiative__stage__in=DEAD_STAGES
-    )
-    if initiative_id is not None:
-        targets = targets.filter(initiative_id=initiative_id)
-    return targets
-
-
-def before_filter(prefix: str = "measurements__") -> Q:
-    """A measurement in its target's "before" sample."""
-    has_window = Q(baseline_start__isnull=False, baseline_end__isnull=False)
-    in_window = Q(
-        **{
-            f"{prefix}observed_at__date__gte": F("baseline_start"),
-            f"{prefix}observed_at__date__lte": F("baseline_end"),
-        }
-    )
-    before_change = Q(**{f"{prefix}observed_at__date__lt": F("initiative__implemented_on")})
-    return (has_window & in_window) | (~has_window & before_change)
-
-
-def sample_stats(targets, *, after: Q, prefix: str = "measurements__"):
-    """One query: per target, count/mean/variance of the before and the `after` samples,
-    with what the figures need from the target, its metric and its initiative."""
-    before = before_filter(prefix)
-    value = f"{prefix}value"
-    return (
-        targets.order_by()
-        .values(
-            "pk",
-            "initiative_id",
-            "baseline_value",
-            "target_value",
-            "value_per_unit",
-            "metric__direction",
-            "metric__chart_kind",
-            "initiative__stage",
-            "initiative__implemented_on",
-        )
-        .annotate(
-            n_before=Count(value, filter=before),
-            mean_before=Avg(value, filter=before),
-            var_before=Variance(value, filter=before, sample=True),
-            n_after=Count(value, filter=after),
-            mean_after=Avg(value, filter=after),
-            var_after=Variance(value, filter=after, sample=True),
-        )
-    )
-
-
-def finite(x) -> float | None:
-    return None if x is None or not math.isfinite(x) else float(x)
-
-
-@dataclass
-class Figures:
-    """The comparison of a target's after sample with its frozen baseline."""
-
-    baseline_mean: float | None
-    current_mean: float | None
-    improvement: float | None
-    improvement_pct: float | None
-    progress_pct: float | None
-    welch_t: float | None
-    welch_df: float | None
-    p_value: float | None
-    significant: bool | None
-    status: str
-    realized_annual_benefit: Decimal | None
-
-
-def figures(row: dict, *, t: float, df: float, p: float) -> Figures:
-    """Figures for one aggregate row (see `sample_stats`) and its Welch test.
-
-    Status: `no_data` without an after sample or a baseline; `regressed` when worse and
-    significant; `achieved` when the target is reached, `improving` when better — each
-    only if significant where the test can run (≥ 2 points each side); else `at_risk`."""
-    baseline, current = row["baseline_value"], row["mean_after"]
-    t, df, p = finite(t), finite(df), finite(p)
-    significant = None if p is None else p < ALPHA
-    test = {"welch_t": t, "welch_df": df, "p_value": p, "significant": significant}
-    if baseline is None or current is None or row["n_after"] == 0:
-        return Figures(
-            baseline_mean=baseline,
-            current_mean=finite(current),
-            improvement=None,
-            improvement_pct=None,
-            progress_pct=None,
-            status=ResultStatus.NO_DATA,
-            realized_annual_benefit=None,
-            **test,
-        )
-
-    sign = -1.0 if row["metric__direction"] == "lower_is_better" else 1.0
-    improvement = finite((current - baseline) * sign)
-    improvement_pct = finite(improvement / abs(baseline) * 100) if baseline else None
-    target = row["target_value"]
-    progress_pct = None
-    if target is not None and target != baseline:
-        progress_pct = finite((current - baseline) / (target - baseline) * 100)
-
-    proven = significant is not False
-    if improvement is not None and improvement < 0 and significant:
-        status = ResultStatus.REGRESSED
-    elif progress_pct is not None and progress_pct >= 100 and proven:
-        status = ResultStatus.ACHIEVED
-    elif improvement is not None and improvement > 0 and proven:
-        status = ResultStatus.IMPROVING
-    else:
-        status = ResultStatus.AT_RISK
-    return Figures(
-        baseline_mean=baseline,
-        current_mean=current,
-        improvement=improvement,
-        improvement_pct=improvement_pct,
-        progress_pct=progress_pct,
-        status=status,
-        realized_annual_benefit=annual_benefit(improvement, row["value_per_unit"]),
-        **test,
-    )
-
-
-def annual_benefit(improvement: float | None, value_per_unit: Decimal | None) -> Decimal | None:
-    if improvement is None or value_per_unit is None:
-        return None
-    benefit = (Decimal(repr(improvement)) * value_per_unit).quantize(Decimal("0.01"))
-    return benefit if abs(benefit) < MAX_MONEY else None
-
-
-def welch_for(rows: list[dict]):
-    """Welch's t-test for every row at once: arrays (t, df, p), NaN where undefined."""
-    column = lambda key: np.array([np.nan if r[key] is None else r[key] for r in rows], float)  # noqa: E731
-    return stats.welch_many(
-        n_before=column("n_before"),
-        mean_before=column("mean_before"),
-        var_before=column("var_before"),
-        n_after=column("n_after"),
-        mean_after=column("mean_after"),
-        var_after=column("var_after"),
-    )
-
-
-# --- control charts ----------------------------------------------------------------------
-
-
-def control_series(target_ids, *, until: dt.datetime) -> Iterable[tuple[int, list]]:
-    """Stream (target_id, [(observed_at, value, sample_size), …]) of post-change points,
-    target by target, without loading every measurement at once."""
-    points = (
-        Measurement.objects.filter(
-            target_id__in=target_ids,
-            observed_at__date__gte=F("target__initiative__implemented_on"),
-            observed_at__lt=until,
-        )
-        .order_by("target_id", "observed_at")
-        .values_list("target_id", "observed_at", "value", "sample_size")
-        .iterator(chunk_size=5000)
-    )
-    for target_id, group in itertools.groupby(points, key=lambda p: p[0]):
-        yield target_id, [p[1:] for p in group]
-
-
-def control_chart(points: list, *, chart_kind: str, limit_points: int) -> dict | None:
-    """Limits from the first `limit_points` post-change points (all of them, provisional,
-    when there are fewer; at least 2), then Western Electric signals on the later points."""
-    if len(points) < 2:
-        return None
-    base = points[:limit_points]
-    values = [p[1] for p in points]
-    sizes = [p[2] for p in points]
-    if chart_kind == ChartKind.PROPORTION and all(sizes) and all(0 <= v <= 1 for v in values):
-        limits = stats.p_chart_limits([p[1] for p in base], [p[2] for p in base])
-    else:
-        limits, sizes = stats.xmr_limits([p[1] for p in base]), None
-    if limits is None:
-        return None
-    signals = stats.series_signals(values, limits=limits, start=len(base), sizes=sizes)
-    return {
-        "center": limits.center,
-        "ucl": limits.ucl,
-        "lcl": limits.lcl,
-        "mr_bar": limits.mr_bar,
-        "sigma": limits.sigma,
-        "provisional": len(base) < limit_points,
-        "signals": [
-            {
-                "observed_at": points[s.index][0].isoformat(),
-                "value": points[s.index][1],
-                "rule": s.rule,
-            }
-            for s in signals
-        ],
-    }
-
-
-# --- the job -----------------------------------------------------------------------------
-
-
-BATCH = 5000
-
-
 def compute_results(
     *,
     initiative_id: int | None = None,
@@ -271,46 +60,143 @@ def compute_results(
         as_of = dt.date.fromisoformat(as_of)
     as_of = as_of or timezone.localdate()
     until = day_start(as_of + dt.timedelta(days=1))
-    targets = eligible_targets(initiative_id)
 
-    after = Q(
-        measurements__observed_at__date__gte=F("initiative__implemented_on"),
-        measurements__observed_at__lt=until,
-    )
-    rows = list(sample_stats(targets, after=after))
-    progress("aggregated", len(rows), len(rows))
-    if not rows:
+    samples = fetch_samples(until=until, with_series=True, initiative_id=initiative_id)
+    progress("measurements read", len(samples), len(samples))
+    if not len(samples):
         return 0
-    t, df, p = welch_for(rows)
+    result = figures(samples)
+    charts = control_charts(samples, limit_points=settings.CONTROL_LIMIT_POINTS)
+    progress("figures computed", len(samples), len(samples))
+    with transaction.atomic():
+        save(samples, result, charts, as_of=as_of)
+    progress("saved", len(samples), len(samples))
+    return len(samples)
 
-    controlled = {r["pk"]: r for r in rows if r["initiative__stage"] in CONTROL_STAGES}
-    charts = {}
-    if controlled:
-        limit_points = settings.CONTROL_LIMIT_POINTS
-        for target_id, points in control_series(list(controlled), until=until):
-            kind = controlled[target_id]["metric__chart_kind"]
-            charts[target_id] = control_chart(points, chart_kind=kind, limit_points=limit_points)
-            progress("control charts", len(charts), len(controlled))
 
-    now = timezone.now()
-    snapshots = [
-        ResultSnapshot(
-            target_id=row["pk"],
-            as_of=as_of,
-            n_before=row["n_before"],
-            n_after=row["n_after"],
-            control=charts.get(row["pk"]),
-            computed_at=now,
-            **vars(figures(row, t=t[i], df=df[i], p=p[i])),
+def control_charts(samples: Samples, *, limit_points: int) -> dict[int, dict]:
+    """The `control` figure of each charted target: limits from its first `limit_points`
+    post-change points (all of them, provisional, when fewer; at least 2), and the
+    Western Electric signals of the later points. A p-chart for proportions measured
+    with sample sizes, else an individuals (XmR) chart."""
+    charted = [pk for pk in samples.target_id if pk in samples.series]
+    if not charted:
+        return {}
+    proportion = dict(zip(samples.target_id, samples.proportion.tolist(), strict=True))
+    ids, values, sizes, lengths = [], [], [], []
+    for pk in charted:
+        point_ids, point_values, point_sizes = samples.series[pk]
+        ids += point_ids
+        values += point_values
+        sizes += point_sizes
+        lengths.append(len(point_values))
+    # A p-chart for a proportion; stats falls back to XmR for a series with a point
+    # outside 0–1 or without a sample size.
+    result = stats.control_charts(
+        np.array(values, dtype=np.float64),
+        np.array(lengths, dtype=np.int64),
+        limit_points=limit_points,
+        p_chart=np.array([proportion[pk] for pk in charted], dtype=bool),
+        sizes=np.array([np.nan if n is None else n for n in sizes], dtype=np.float64),
+    )
+    # Only the few points that signal need their timestamps: one query for them all.
+    signal_ids = [ids[i] for i in result.signal_index.tolist()]
+    observed = dict(Measurement.objects.filter(pk__in=signal_ids).values_list("pk", "observed_at"))
+    signals: dict[int, list] = {}
+    for i, k, rule in zip(
+        result.signal_index.tolist(),
+        result.signal_series.tolist(),
+        result.signal_rule.tolist(),
+        strict=True,
+    ):
+        signals.setdefault(k, []).append(
+            {"observed_at": observed[ids[i]].isoformat(), "value": values[i], "rule": rule}
         )
-        for i, row in enumerate(rows)
-    ]
-    for start in range(0, len(snapshots), BATCH):
+    charts = {}
+    center, sigma = result.center.tolist(), result.sigma.tolist()
+    lcl, ucl, mr_bar = result.lcl.tolist(), result.ucl.tolist(), result.mr_bar.tolist()
+    for k, pk in enumerate(charted):
+        if not np.isfinite(center[k]):
+            continue
+        charts[pk] = {
+            "center": center[k],
+            "ucl": ucl[k],
+            "lcl": lcl[k],
+            "mr_bar": None if result.is_p[k] else mr_bar[k],
+            "sigma": sigma[k],
+            "provisional": lengths[k] < limit_points,
+            "signals": signals.get(k, []),
+        }
+    return charts
+
+
+# --- saving ------------------------------------------------------------------------------
+
+
+def save(samples: Samples, result: Figures, charts: dict, *, as_of: dt.date) -> None:
+    columns = {
+        "target_id": samples.target_id,
+        "as_of": [as_of] * len(samples),
+        "n_before": samples.n_before.astype(int).tolist(),
+        "n_after": samples.n_after.astype(int).tolist(),
+        **{name: getattr(result, name) for name in FIGURE_FIELDS if hasattr(result, name)},
+        "control": [charts.get(pk) for pk in samples.target_id],
+        "computed_at": [timezone.now()] * len(samples),
+    }
+    if connection.vendor == "postgresql":
+        _upsert_postgresql(columns)
+    else:
+        rows = [
+            ResultSnapshot(**dict(zip(columns, values, strict=True)))
+            for values in zip(*columns.values(), strict=True)
+        ]
         ResultSnapshot.objects.bulk_create(
-            snapshots[start : start + BATCH],
+            rows,
             update_conflicts=True,
             unique_fields=["target", "as_of"],
             update_fields=FIGURE_FIELDS,
+            batch_size=2000,
         )
-        progress("saved", min(start + BATCH, len(snapshots)), len(snapshots))
-    return len(snapshots)
+
+
+# Column → array type. One statement for every row: the arrays travel bound as parameters
+# (server-side binding), so nothing is quoted into SQL text in Python.
+ARRAY_TYPES = {
+    "target_id": "int8",
+    "n_before": "int4",
+    "n_after": "int4",
+    "baseline_mean": "float8",
+    "current_mean": "float8",
+    "improvement": "float8",
+    "improvement_pct": "float8",
+    "progress_pct": "float8",
+    "welch_t": "float8",
+    "welch_df": "float8",
+    "p_value": "float8",
+    "significant": "bool",
+    "status": "text",
+    "realized_annual_benefit": "numeric",
+    "control": "jsonb",
+}
+
+
+def _upsert_postgresql(columns: dict) -> None:
+    import psycopg
+
+    names = list(ARRAY_TYPES)
+    arrays = ", ".join(f"%b::{ARRAY_TYPES[n]}[]" for n in names)
+    sql = (
+        f'INSERT INTO "metrics_resultsnapshot" ({", ".join(names)}, as_of, computed_at) '
+        f"SELECT *, %b::date, %b::timestamptz FROM unnest({arrays}) "
+        "ON CONFLICT (target_id, as_of) DO UPDATE SET "
+        + ", ".join(f"{n} = EXCLUDED.{n}" for n in FIGURE_FIELDS)
+    )
+    control = [None if c is None else json.dumps(c) for c in columns["control"]]
+    # In the order of the placeholders: the two shared values, then the arrays.
+    params = [columns["as_of"][0], columns["computed_at"][0]]
+    params += [control if n == "control" else columns[n] for n in names]
+    connection.ensure_connection()
+    # A plain psycopg cursor: server-side binding, arrays sent in binary (Django's cursor
+    # binds on the client and would quote every element into the SQL text in Python).
+    with psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(sql, params)

@@ -35,3 +35,12 @@ def sustainment_watch() -> int:
     from metrics.sustainment import watch
 
     return watch()
+
+
+@shared_task(soft_time_limit=5 * 60, time_limit=10 * 60, **RETRY)
+def rollup_ledger_row(year: int, quarter: int, initiative_id: int) -> int:
+    """One initiative's ledger row of one quarter, queued from the review desk; writes
+    nothing once the quarter is closed."""
+    from metrics.ledger import rollup_quarter
+
+    return rollup_quarter(year=year, quarter=quarter, initiative_id=initiative_id)
