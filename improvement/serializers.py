@@ -1,7 +1,7 @@
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
-from improvement.models import Area, Initiative, Stage
+from improvement.models import Area, Initiative, Methodology, Stage
 
 User = get_user_model()
 active_users = User.objects.filter(is_active=True)
@@ -31,6 +31,10 @@ class InitiativeSerializer(serializers.ModelSerializer):
     ratio = serializers.FloatField(read_only=True, allow_null=True)
     risk_adjusted_roi = serializers.FloatField(read_only=True, allow_null=True)
     support_count = serializers.IntegerField(read_only=True)
+    # "" until chosen, "" unless on hold. Declared here because a ModelSerializer drops
+    # allow_blank from read-only fields, and the schema would then refuse "".
+    methodology = serializers.ChoiceField(Methodology.choices, allow_blank=True, read_only=True)
+    held_from = serializers.ChoiceField(Stage.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = Initiative

@@ -2,20 +2,26 @@
 
 Results and ledger figures are computed by jobs, so the admin shows them but does not
 let anyone type them in; a frozen baseline and a closed quarter cannot be edited here
-either (DESIGN.md, "Metrics and results").
+either (DESIGN.md, "Metrics and results"). The ledger's review desk is in
+metrics.admin_desk (closing a quarter in metrics.admin_close), the measurement import
+page in metrics.admin_import.
 """
 
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.forms.models import BaseInlineFormSet
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.html import format_html
 
+from metrics import admin_import
+
+# Importing them registers the review desk and the quarter closes.
+from metrics.admin_close import QuarterCloseAdmin  # noqa: F401
+from metrics.admin_desk import QuarterlyResultAdmin  # noqa: F401
 from metrics.models import (
     Measurement,
     Metric,
-    QuarterClose,
-    QuarterlyResult,
     ResultSnapshot,
     SignalAlert,
     Target,
@@ -211,6 +217,22 @@ class MeasurementAdmin(admin.ModelAdmin):
             obj.recorded_by = request.user
         super().save_model(request, obj, form, change)
 
+    def get_urls(self):
+        return [
+            path(
+                "import/",
+                self.admin_site.admin_view(self.import_view),
+                name="metrics_measurement_import",
+            ),
+            *super().get_urls(),
+        ]
+
+    def import_view(self, request):
+        """Upload a CSV or XLSX file, preview it, confirm: see metrics.imports."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        return admin_import.import_view(self, request)
+
 
 @admin.register(ResultSnapshot)
 class ResultSnapshotAdmin(admin.ModelAdmin):
@@ -264,112 +286,4 @@ class SignalAlertAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(QuarterlyResult)
-class QuarterlyResultAdmin(admin.ModelAdmin):
-    """The quarterly ledger. The rollup job writes the figures; reviewers enter only the
-    validated benefit and a note, and a closed quarter's rows cannot be changed at all."""
-
-    list_display = [
-        "initiative",
-        "year",
-        "quarter",
-        "status",
-        "baseline_mean",
-        "quarter_mean",
-        "improvement_pct",
-        "computed_benefit",
-        "validated_benefit",
-        "reviewed_at",
-    ]
-    list_filter = ["year", "quarter", "status", "initiative__area"]
-    list_select_related = ["initiative"]
-    search_fields = ["initiative__title"]
-    fieldsets = [
-        (None, {"fields": ["initiative", "target", "year", "quarter"]}),
-        (
-            "Figures",
-            {
-                "fields": [
-                    "n_measurements",
-                    "baseline_mean",
-                    "quarter_mean",
-                    "improvement",
-                    "improvement_pct",
-                    "progress_pct",
-                    "p_value",
-                    "significant",
-                    "status",
-                    "computed_benefit",
-                    "updated_at",
-                ]
-            },
-        ),
-        (
-            "Review",
-            {"fields": ["validated_benefit", "review_note", "reviewed_at", "reviewed_by"]},
-        ),
-    ]
-    readonly_fields = [
-        "initiative",
-        "target",
-        "year",
-        "quarter",
-        "n_measurements",
-        "baseline_mean",
-        "quarter_mean",
-        "improvement",
-        "improvement_pct",
-        "progress_pct",
-        "p_value",
-        "significant",
-        "status",
-        "computed_benefit",
-        "updated_at",
-        "reviewed_at",
-        "reviewed_by",
-    ]
-
-    def in_closed_quarter(self, obj) -> bool:
-        return QuarterClose.objects.filter(year=obj.year, quarter=obj.quarter).exists()
-
-    def has_add_permission(self, request):
-        # One row per initiative and quarter, written by the quarterly rollup.
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        if obj is not None and self.in_closed_quarter(obj):
-            return False
-        return super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        if obj is not None and self.in_closed_quarter(obj):
-            return False
-        return super().has_delete_permission(request, obj)
-
-
-@admin.register(QuarterClose)
-class QuarterCloseAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "year", "quarter", "closed_at", "closed_by"]
-    list_filter = ["year"]
-    list_select_related = ["closed_by"]
-    search_fields = ["note"]
-    readonly_fields = ["closed_at", "closed_by"]
-
-    def get_readonly_fields(self, request, obj=None):
-        # Moving a close to another quarter would silently reopen this one.
-        if obj is not None:
-            return ["year", "quarter", *self.readonly_fields]
-        return self.readonly_fields
-
-    def save_model(self, request, obj, form, change):
-        if not change:
-            obj.closed_by = request.user
-        super().save_model(request, obj, form, change)
-
-    def has_delete_permission(self, request, obj=None):
-        # Deleting a close reopens the quarter: the jobs would rewrite figures
-        # reviewers have signed off.
         return False

@@ -1,7 +1,7 @@
 """REST endpoints for numbers: the KPI catalog, targets, measurements, results, ledger."""
 
-from django.db.models import Exists, OuterRef
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, mixins, status, viewsets
 from rest_framework.decorators import action
@@ -12,19 +12,20 @@ from rest_framework.views import APIView
 from config.celery import enqueue_on_commit
 from improvement import roles
 from improvement.models import Initiative
-from metrics import services
+from metrics import ledger, services
 from metrics.filters import MeasurementFilter, QuarterlyResultFilter
 from metrics.models import (
     Measurement,
     MeasurementSource,
     Metric,
-    QuarterClose,
+    QuarterClosed,
     QuarterlyResult,
     Target,
 )
 from metrics.serializers import (
     MeasurementSerializer,
     MetricSerializer,
+    QuarterlyResultReviewSerializer,
     QuarterlyResultSerializer,
     ResultSerializer,
     TargetSerializer,
@@ -133,15 +134,43 @@ class RecomputeView(APIView):
 
 
 class QuarterlyResultViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
 ):
+    """The ledger: read by anyone signed in; `PATCH` the validated benefit and note of
+    an open quarter's row (reviewers; 409 once the quarter is closed)."""
+
+    http_method_names = ["get", "patch", "head", "options"]
     serializer_class = QuarterlyResultSerializer
     filterset_class = QuarterlyResultFilter
 
     def get_queryset(self):
-        closed = QuarterClose.objects.filter(year=OuterRef("year"), quarter=OuterRef("quarter"))
         return (
             QuarterlyResult.objects.select_related("initiative")
-            .annotate(closed=Exists(closed))
+            .with_closed()
             .order_by("-year", "-quarter", "initiative_id")
         )
+
+    @extend_schema(
+        request=QuarterlyResultReviewSerializer,
+        responses={200: QuarterlyResultSerializer, 409: OpenApiTypes.OBJECT},
+    )
+    def partial_update(self, request, pk=None):
+        if not roles.is_reviewer(request.user):
+            self.permission_denied(request, "Only reviewers validate benefits.")
+        row = self.get_object()
+        serializer = QuarterlyResultReviewSerializer(row, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        changes = serializer.validated_data
+        try:
+            ledger.validate_benefit(
+                row=row,
+                actor=request.user,
+                validated_benefit=changes.get("validated_benefit", row.validated_benefit),
+                review_note=changes.get("review_note", row.review_note),
+            )
+        except QuarterClosed as exc:
+            return Response({"detail": exc.messages[0]}, status=status.HTTP_409_CONFLICT)
+        return Response(QuarterlyResultSerializer(self.get_object()).data)

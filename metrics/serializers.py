@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from metrics.models import (
+    BaselineSource,
     Measurement,
     Metric,
     QuarterlyResult,
@@ -26,6 +27,11 @@ class MetricSerializer(serializers.ModelSerializer):
 
 class TargetSerializer(serializers.ModelSerializer):
     is_frozen = serializers.BooleanField(read_only=True)
+    # "" until the baseline is frozen. Declared here because a ModelSerializer drops
+    # allow_blank from read-only fields, and the schema would then refuse "".
+    baseline_source = serializers.ChoiceField(
+        BaselineSource.choices, allow_blank=True, read_only=True
+    )
     metric = serializers.PrimaryKeyRelatedField(queryset=Metric.objects.filter(is_active=True))
     baseline_value = NumberField(required=False, allow_null=True)
     target_value = NumberField(required=False, allow_null=True)
@@ -147,3 +153,11 @@ class QuarterlyResultSerializer(serializers.ModelSerializer):
             "closed",
         ]
         read_only_fields = fields
+
+
+class QuarterlyResultReviewSerializer(serializers.ModelSerializer):
+    """What a reviewer may change on a ledger row (PATCH /api/quarterly-results/{id}/)."""
+
+    class Meta:
+        model = QuarterlyResult
+        fields = ["validated_benefit", "review_note"]

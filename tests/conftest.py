@@ -96,3 +96,9 @@ def count_queries():
         return response, len(context)
 
     return count
+
+
+@pytest.fixture
+def staff_reviewer(db):
+    """A reviewer who can sign in to the admin, where the quarterly review desk is."""
+    return ReviewerFactory(is_staff=True)

@@ -240,3 +240,31 @@ def record_series(target, *, first: dt.date, values, sample_size=None) -> list[M
         )
         for i, value in enumerate(values)
     )
+
+
+class LedgerRowFactory(QuarterlyResultFactory):
+    """A ledger row as the rollup writes it: 2026 Q1 of an initiative live since
+    5 January, on its primary target (cycle time, 1000 a year per hour saved), with
+    figures and a computed benefit. Override `target__metric`, `target__benefit_type`,
+    `initiative__area`, `initiative__owner` to shape a review case."""
+
+    initiative = factory.SubFactory(LiveInitiativeFactory, implemented_on=dt.date(2026, 1, 5))
+    target = factory.SubFactory(
+        TargetFactory,
+        initiative=factory.SelfAttribute("..initiative"),
+        baseline_value=20.0,
+        target_value=12.0,
+        value_per_unit=1000,
+    )
+    year = 2026
+    quarter = 1
+    n_measurements = 12
+    baseline_mean = 20.0
+    quarter_mean = 15.0
+    improvement = 5.0
+    improvement_pct = 25.0
+    progress_pct = 62.5
+    p_value = 0.004
+    significant = True
+    status = ResultStatus.IMPROVING
+    computed_benefit = "1250.00"

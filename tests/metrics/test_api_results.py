@@ -358,12 +358,12 @@ def test_it_reads_one_ledger_row(client):
     assert response.json()["id"] == row.pk
 
 
-def test_it_refuses_writes_to_the_ledger(client):
+def test_it_refuses_ledger_writes_from_non_reviewers(client):
     row = QuarterlyResultFactory()
 
     response = client.patch(f"/api/quarterly-results/{row.pk}/", {"validated_benefit": "9"})
 
-    assert response.status_code == 405
+    assert response.status_code == 403
     row.refresh_from_db()
     assert row.validated_benefit is None
 

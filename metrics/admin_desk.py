@@ -1,0 +1,423 @@
+"""The quarterly review desk: the ledger's admin, where reviewers validate benefits, mark
+rows reviewed, export, and close a quarter; and the forecast-accuracy report.
+
+Every change goes through metrics.ledger (the API calls the same functions), which
+refuses a closed quarter; here a closed quarter's rows are also shown read-only, in the
+list and on their own page. Closing a quarter is metrics.admin_close; the list filters
+are metrics.admin_filters.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from improvement import roles
+from metrics import admin_close, exports, ledger, reports
+from metrics.admin_close import benefit_lines
+from metrics.admin_filters import ClosedFilter, DoubleCountedFilter, QuarterFilter, ReviewedFilter
+from metrics.models import QuarterClosed, QuarterlyResult
+
+REVIEW_FIELDS = ["validated_benefit", "review_note"]
+EXPORT_FORMATS = {
+    "csv": (exports.as_csv, exports.CSV_TYPE),
+    "xlsx": (exports.as_xlsx, exports.XLSX_TYPE),
+}
+
+
+class ReadOnlyValue(forms.Widget):
+    """Shows a disabled field's value as text (a closed quarter's row in the list)."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        if value in (None, ""):
+            value = "—"
+        elif not isinstance(value, str):
+            value = _money(value)
+        return format_html('<span class="readonly">{}</span>', value)
+
+
+class ReviewForm(forms.ModelForm):
+    """A row's review fields, in the list and on the row's page. On a closed quarter's
+    row they are disabled: a disabled field keeps its stored value whatever is posted, so
+    the row never counts as changed and is never saved."""
+
+    class Meta:
+        model = QuarterlyResult
+        fields = REVIEW_FIELDS
+        widgets = {"review_note": forms.Textarea(attrs={"rows": 2, "cols": 24})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None and _closed(self.instance):
+            for name in REVIEW_FIELDS:
+                if name in self.fields:
+                    self.fields[name].disabled = True
+                    self.fields[name].widget = ReadOnlyValue()
+
+
+def _closed(row) -> bool:
+    """Whether the row's quarter is closed: from the desk's annotation when present."""
+    closed = getattr(row, "closed", None)
+    return row.in_closed_quarter() if closed is None else closed
+
+
+def _money(value) -> str:
+    return "—" if value is None else f"{value:,.2f}"
+
+
+def _person(user) -> str:
+    return (user.get_full_name() or user.username) if user is not None else "—"
+
+
+@admin.register(QuarterlyResult)
+class QuarterlyResultAdmin(admin.ModelAdmin):
+    """The quarterly ledger. The rollup job writes the figures; reviewers enter only the
+    validated benefit and a note, and a closed quarter's rows cannot be changed at all."""
+
+    form = ReviewForm
+    list_display = [
+        "period",
+        "initiative",
+        "owner",
+        "metric",
+        "baseline_to_quarter_mean",
+        "improvement_percent",
+        "progress",
+        "significance",
+        "computed",
+        "validated_benefit",
+        "benefit_type",
+        "review_note",
+        "reviewed",
+        "double_counting",
+    ]
+    list_display_links = ["initiative"]
+    list_editable = REVIEW_FIELDS
+    list_filter = [
+        "year",
+        QuarterFilter,
+        "initiative__area",
+        "initiative__methodology",
+        "status",
+        ReviewedFilter,
+        ClosedFilter,
+        DoubleCountedFilter,
+        "target__benefit_type",
+    ]
+    search_fields = ["initiative__title", "review_note"]
+    actions = [
+        "mark_reviewed",
+        "recompute_selected",
+        "close_quarter",
+        "export_selected_csv",
+        "export_selected_xlsx",
+    ]
+    fieldsets = [
+        (None, {"fields": ["initiative", "target", "year", "quarter"]}),
+        (
+            "Figures",
+            {
+                "fields": [
+                    "n_measurements",
+                    "baseline_mean",
+                    "quarter_mean",
+                    "improvement",
+                    "improvement_pct",
+                    "progress_pct",
+                    "p_value",
+                    "significant",
+                    "status",
+                    "computed_benefit",
+                    "updated_at",
+                ]
+            },
+        ),
+        ("Review", {"fields": [*REVIEW_FIELDS, "reviewed_at", "reviewed_by"]}),
+    ]
+    readonly_fields = [
+        "initiative",
+        "target",
+        "year",
+        "quarter",
+        "n_measurements",
+        "baseline_mean",
+        "quarter_mean",
+        "improvement",
+        "improvement_pct",
+        "progress_pct",
+        "p_value",
+        "significant",
+        "status",
+        "computed_benefit",
+        "updated_at",
+        "reviewed_at",
+        "reviewed_by",
+    ]
+
+    def get_queryset(self, request):
+        # Every column in the list comes from this one query (the changelist ignores
+        # list_select_related once get_queryset() has selected related rows).
+        return (
+            super()
+            .get_queryset(request)
+            .select_related(
+                "initiative__owner", "initiative__area", "target__metric", "reviewed_by"
+            )
+            .with_closed()
+            .with_double_counting()
+        )
+
+    def get_changelist_form(self, request, **kwargs):
+        return super().get_changelist_form(request, form=ReviewForm, **kwargs)
+
+    # --- permissions ----------------------------------------------------------------------
+
+    def has_add_permission(self, request):
+        # One row per initiative and quarter, written by the quarterly rollup.
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and _closed(obj):
+            return False
+        return super().has_change_permission(request, obj) and roles.is_reviewer(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and _closed(obj):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def has_review_permission(self, request):
+        return roles.is_reviewer(request.user)
+
+    # --- saving: through the service --------------------------------------------------------
+
+    def save_model(self, request, obj, form, change):
+        ledger.validate_benefit(
+            row=obj,
+            actor=request.user,
+            validated_benefit=obj.validated_benefit,
+            review_note=obj.review_note,
+        )
+
+    def changelist_view(self, request, extra_context=None):
+        try:
+            response = super().changelist_view(request, extra_context)
+        except QuarterClosed as exc:  # closed while the page was open: nothing was saved
+            self.message_user(request, exc.messages[0], messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+        context = getattr(response, "context_data", None)
+        if context and "cl" in context:
+            context.update(self.desk_context(request, context["cl"]))
+        return response
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except QuarterClosed as exc:
+            self.message_user(request, exc.messages[0], messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def desk_context(self, request, cl) -> dict:
+        """The totals above the list, and the links to export, report and close."""
+        totals = cl.queryset.totals()
+        one_quarter = None
+        if totals["rows"] and (totals["first_year"], totals["first_quarter"]) == (
+            totals["last_year"],
+            totals["last_quarter"],
+        ):
+            one_quarter = (totals["first_year"], totals["first_quarter"])
+        query = cl.get_query_string()
+        context = {
+            "totals": totals,
+            "benefit_lines": benefit_lines(totals),
+            "caption": f"Totals for {one_quarter[0]} Q{one_quarter[1]}"
+            if one_quarter
+            else "Totals for the filtered rows",
+            "one_quarter": one_quarter,
+            "export_csv_url": self.url("export", "csv") + query,
+            "export_xlsx_url": self.url("export", "xlsx") + query,
+            "forecast_url": self.url("forecast"),
+            "can_review": self.has_review_permission(request),
+        }
+        if request.user.has_perm("metrics.add_measurement"):
+            context["import_url"] = reverse("admin:metrics_measurement_import")
+        if one_quarter:
+            context["one_quarter_closed"] = ledger.is_closed(*one_quarter)
+            context["close_url"] = self.url("close", *one_quarter)
+        return context
+
+    def url(self, name: str, *args) -> str:
+        return reverse(f"admin:metrics_quarterlyresult_{name}", args=args)
+
+    # --- columns ----------------------------------------------------------------------------
+
+    # Not sortable: the list is in quarter order already, and a sorted header's arrows
+    # would take room the desk needs.
+    @admin.display(description="quarter")
+    def period(self, obj):
+        if obj.closed:
+            return format_html('{}<br><small class="closed">closed</small>', obj.period)
+        return obj.period
+
+    @admin.display(description="owner", ordering="initiative__owner__username")
+    def owner(self, obj):
+        return _person(obj.initiative.owner)
+
+    @admin.display(description="primary metric", ordering="target__metric__name")
+    def metric(self, obj):
+        return obj.target.metric.name if obj.target_id else "—"
+
+    @admin.display(description="baseline → quarter mean")
+    def baseline_to_quarter_mean(self, obj):
+        def num(value):
+            return "—" if value is None else f"{value:.4g}"
+
+        unit = obj.target.metric.unit if obj.target_id else ""
+        return format_html(
+            "{} → {}<br><small>{}</small>", num(obj.baseline_mean), num(obj.quarter_mean), unit
+        )
+
+    @admin.display(description="improvement / status", ordering="improvement_pct")
+    def improvement_percent(self, obj):
+        pct = "—" if obj.improvement_pct is None else f"{obj.improvement_pct:+.1f} %"
+        return format_html("{}<br><small>{}</small>", pct, obj.get_status_display())
+
+    @admin.display(description="progress", ordering="progress_pct")
+    def progress(self, obj):
+        return "—" if obj.progress_pct is None else f"{obj.progress_pct:.0f} %"
+
+    @admin.display(description="p-value", ordering="p_value")
+    def significance(self, obj):
+        if obj.p_value is None:
+            return "—"
+        p = "< 0.001" if obj.p_value < 0.001 else f"{obj.p_value:.3f}"
+        if obj.significant:
+            return format_html('{} <span title="significant at α = 0.05">✔</span>', p)
+        return p
+
+    @admin.display(description="computed benefit", ordering="computed_benefit")
+    def computed(self, obj):
+        return _money(obj.computed_benefit)
+
+    @admin.display(description="benefit type", ordering="target__benefit_type")
+    def benefit_type(self, obj):
+        return obj.target.get_benefit_type_display() if obj.target_id else "—"
+
+    @admin.display(description="reviewed", ordering="reviewed_at")
+    def reviewed(self, obj):
+        if obj.reviewed_at is None:
+            return "—"
+        return format_html(
+            "{}<br><small>{}</small>", _person(obj.reviewed_by), f"{obj.reviewed_at:%Y-%m-%d}"
+        )
+
+    @admin.display(description="double counting", ordering="double_counted", empty_value="")
+    def double_counting(self, obj):
+        if not obj.double_counted:
+            return ""
+        return format_html(
+            '<span class="double-counted" title="{}">⚠ overlap</span>',
+            "Another initiative in this area claims a benefit on the same metric this quarter.",
+        )
+
+    # --- actions ----------------------------------------------------------------------------
+
+    @admin.action(description="Mark the selected rows reviewed", permissions=["review"])
+    def mark_reviewed(self, request, queryset):
+        try:
+            marked = ledger.mark_reviewed(rows=queryset, actor=request.user)
+        except QuarterClosed as exc:
+            self.message_user(request, f"{exc.messages[0]} Nothing was marked.", messages.ERROR)
+            return
+        self.message_user(request, f"Marked {marked} rows reviewed.", messages.SUCCESS)
+
+    @admin.action(description="Recompute the selected rows", permissions=["review"])
+    def recompute_selected(self, request, queryset):
+        queued, skipped = ledger.recompute_rows(rows=queryset, actor=request.user)
+        self.message_user(request, f"Recompute queued for {queued} rows.", messages.SUCCESS)
+        if skipped:
+            self.message_user(
+                request,
+                f"{skipped} rows are in a closed quarter and were left as they are.",
+                messages.WARNING,
+            )
+
+    @admin.action(description="Close the selected rows' quarter…", permissions=["review"])
+    def close_quarter(self, request, queryset):
+        quarters = sorted(set(queryset.values_list("year", "quarter")))
+        if len(quarters) != 1:
+            self.message_user(
+                request, "Select rows of a single quarter to close it.", messages.ERROR
+            )
+            return None
+        return redirect(self.url("close", *quarters[0]))
+
+    @admin.action(description="Export the selected rows as CSV", permissions=["view"])
+    def export_selected_csv(self, request, queryset):
+        return self.export(queryset, "csv")
+
+    @admin.action(description="Export the selected rows as XLSX", permissions=["view"])
+    def export_selected_xlsx(self, request, queryset):
+        return self.export(queryset, "xlsx")
+
+    def export(self, rows, fmt: str) -> HttpResponse:
+        render, content_type = EXPORT_FORMATS[fmt]
+        response = HttpResponse(render(rows), content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="{exports.filename(fmt)}"'
+        return response
+
+    # --- pages of the desk ------------------------------------------------------------------
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "export/<str:fmt>/", view(self.export_view), name="metrics_quarterlyresult_export"
+            ),
+            path(
+                "close/<int:year>/<int:quarter>/",
+                view(self.close_view),
+                name="metrics_quarterlyresult_close",
+            ),
+            path(
+                "forecast-accuracy/",
+                view(self.forecast_view),
+                name="metrics_quarterlyresult_forecast",
+            ),
+            *super().get_urls(),
+        ]
+
+    def export_view(self, request, fmt: str):
+        """The changelist's rows under its current filters and search, all pages."""
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        if fmt not in EXPORT_FORMATS:
+            raise Http404("Export as csv or xlsx.")
+        try:
+            cl = self.get_changelist_instance(request)
+        except IncorrectLookupParameters:
+            return redirect(reverse("admin:metrics_quarterlyresult_changelist") + "?e=1")
+        return self.export(cl.queryset, fmt)
+
+    def close_view(self, request, year: int, quarter: int):
+        return admin_close.close_quarter_view(self, request, year, quarter)
+
+    def forecast_view(self, request):
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Forecast accuracy",
+            "tables": [
+                ("owner", "Per owner", reports.forecast_accuracy("owner")),
+                ("area", "Per area", reports.forecast_accuracy("area")),
+            ],
+            "overall": reports.overall(),
+        }
+        return TemplateResponse(request, "admin/metrics/forecast_accuracy.html", context)
