@@ -1,9 +1,18 @@
-"""API plumbing shared by both apps: the error mapping and the URL table."""
+"""API plumbing shared by both apps: the error mapping, the token endpoint, the docs page."""
 
+from csp.constants import UNSAFE_INLINE
+from csp.decorators import csp_update
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import JsonResponse
+from django.utils.decorators import method_decorator
+from django.views.defaults import page_not_found
+from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework import exceptions, status
+from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.response import Response
+from rest_framework.throttling import BaseThrottle
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from improvement.workflow import MoveForbidden, MoveRefused
@@ -32,3 +41,42 @@ def exception_handler(exc, context):
             detail = {"non_field_errors": exc.messages}
         exc = exceptions.ValidationError(detail)
     return drf_exception_handler(exc, context)
+
+
+def client_ip(request) -> str | None:
+    """The client's address, read as DRF's throttles read it (settings.PROXY_COUNT): the
+    django-axes lockout counts failures per username and this address."""
+    return BaseThrottle().get_ident(request)
+
+
+class ObtainAuthTokenView(ObtainAuthToken):
+    """`POST /api/auth/token/`: DRF's view, except that a username and address that
+    django-axes has locked out get 429 with Retry-After instead of the wrong password's 400.
+    (Axes refuses them either way: DRF passes the request to `authenticate`.)"""
+
+    def post(self, request, *args, **kwargs):
+        try:
+            return super().post(request, *args, **kwargs)
+        except exceptions.ValidationError:
+            # Axes marks the request it was given: DRF's Request, not Django's.
+            if getattr(request, "axes_locked_out", False):
+                raise exceptions.Throttled(
+                    wait=settings.AXES_COOLOFF_TIME.total_seconds(),
+                    detail="Too many failed sign-ins for this username from this address.",
+                ) from None
+            raise
+
+
+# Swagger UI's page carries a small inline <style>; its start-up script is served by the
+# split view as a separate /api/docs/?script= request, so scripts stay 'self' only.
+@method_decorator(csp_update({"style-src": [UNSAFE_INLINE]}), name="get")
+class APIDocsView(SpectacularSwaggerSplitView):
+    """`/api/docs/`: Swagger UI from the vendored sidecar assets."""
+
+
+def not_found(request, exception):
+    """`handler404`: a path under /api/ that no route matches (`/api/initiatives/abc/`)
+    answers like the API's own 404s, `{"detail"}` in JSON; elsewhere, Django's page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=status.HTTP_404_NOT_FOUND)
+    return page_not_found(request, exception)

@@ -1,6 +1,7 @@
 """Strict environment parsing: a bad value stops start-up with a message naming the variable."""
 
 import os
+import re
 import zoneinfo
 from urllib.parse import unquote, urlsplit
 
@@ -135,3 +136,18 @@ def env_email(name: str) -> dict:
         "EMAIL_USE_TLS": url.scheme == "smtp+tls",
         "EMAIL_USE_SSL": url.scheme == "smtps",
     }
+
+
+def env_proxy_ssl_header(name: str) -> tuple[str, str] | None:
+    """The request header, as Django names it (`HTTP_X_FORWARDED_PROTO`), through which a
+    TLS-terminating proxy says the client used HTTPS; unset when there is no such proxy.
+    Only set it when the proxy always sets or strips that header: a client could send it."""
+    raw = os.environ.get(name)
+    if not raw:
+        return None
+    if not re.fullmatch(r"HTTP_[A-Z0-9_]+", raw.strip()):
+        raise ImproperlyConfigured(
+            f"{name}={raw!r} must name a request header as Django sees it, "
+            "such as HTTP_X_FORWARDED_PROTO."
+        )
+    return (raw.strip(), "https")

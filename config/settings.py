@@ -1,9 +1,11 @@
 """Settings, read from the environment only. Defaults let a fresh checkout run on SQLite
 with tasks in-process; a bad value fails loudly at start (see config/env.py)."""
 
+import datetime as dt
 from pathlib import Path
 
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import (
@@ -13,6 +15,7 @@ from config.env import (
     env_int,
     env_list,
     env_log_level,
+    env_proxy_ssl_header,
     env_redis,
     env_str,
     env_timezone,
@@ -46,12 +49,15 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "csp",
+    "axes",
     "improvement",
     "metrics",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -61,6 +67,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -91,6 +99,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# django-axes first: it refuses a locked-out username and address before any password check.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
@@ -114,6 +127,57 @@ STORAGES = {
     },
 }
 
+# --- Security ---------------------------------------------------------------------
+# With DEBUG off the site is HTTPS-only: redirect, HSTS, cookies sent over HTTPS only.
+# With DEBUG on it stays plain HTTP so `make run` works on http://127.0.0.1:8000.
+# Behind a TLS-terminating proxy, name the header it sets (HTTP_X_FORWARDED_PROTO) so a
+# request that reached the proxy over HTTPS counts as secure here.
+SECURE_PROXY_SSL_HEADER = env_proxy_ssl_header("SECURE_PROXY_SSL_HEADER")
+# SECURE_SSL_REDIRECT=0 when the proxy in front already redirects HTTP to HTTPS.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 365 * 24 * 3600, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+SESSION_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SECURE = not DEBUG
+SESSION_COOKIE_HTTPONLY = True
+# Scripts never read the CSRF cookie: base.html renders the token into hx-headers.
+CSRF_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# Content Security Policy (django-csp): only this site's own scripts, styles and images,
+# nothing inline, never framed. The API docs page loosens it for itself (config/urls.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
+
+# Sign-in lockout (django-axes): after LOGIN_FAILURE_LIMIT wrong passwords for one username
+# from one address, that pair is refused for LOGIN_LOCKOUT_MINUTES — on the login page, the
+# admin's and the API token endpoint alike. Counting the pair, not the address alone, keeps
+# a busy office behind one NAT address from locking everyone out.
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Behind PROXY_COUNT reverse proxies that each append to X-Forwarded-For, the client's
+# address is the one the outermost proxy saw; with none, the connection's own address (the
+# header is then the client's to forge). The API's throttles read it the same way.
+PROXY_COUNT = env_int("PROXY_COUNT", 0, minimum=0)
+AXES_CLIENT_IP_CALLABLE = "config.api.client_ip"
+
 # --- Email ------------------------------------------------------------------------
 globals().update(env_email("EMAIL_URL"))
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "improvement@localhost")
@@ -132,6 +196,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 25,
     "EXCEPTION_HANDLER": "config.api.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    "NUM_PROXIES": PROXY_COUNT,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Improvement tracker API",
@@ -144,6 +209,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {"StageEnum": "improvement.models.Stage"},
+    # The error responses every operation can give (400/401/403/404), declared once.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.schema.document_error_responses",
+    ],
 }
 
 # --- Celery ---------------------------------------------------------------------------
@@ -170,10 +240,14 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_step": 0.2,
     "interval_max": 0.5,
 }
-# A message a worker took but never acknowledged (the worker died) is delivered again
-# after this long. Every task is idempotent, so a second run is harmless.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1)
+    # A message a worker took but never acknowledged (the worker died) is delivered again
+    # after this long. Every task is idempotent, so a second run is harmless.
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1),
+    # A Redis that hangs without closing the connection (paused, swapping, a network
+    # partition) would otherwise keep a publish — and the request queueing it — waiting
+    # forever; the connect timeout above does not cover replies.
+    "socket_timeout": 1,
 }
 CELERY_TIMEZONE = TIME_ZONE
 # Each entry expires well before its next run, so a backlog never runs twice.
@@ -216,6 +290,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_log_level("LOG_LEVEL", "INFO")},
-    # Django's own console handler would print every line a second time.
-    "loggers": {"django": {"handlers": [], "propagate": True}},
+    "loggers": {
+        # Django's own console handler would print every line a second time.
+        "django": {"handlers": [], "propagate": True},
+        # django-axes: wrong passwords and lockouts (warnings), not a banner at every start
+        # nor a line per successful sign-in (those are in its access log in the admin).
+        "axes": {"level": "WARNING"},
+    },
 }

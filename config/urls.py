@@ -1,9 +1,9 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
+from config.api import APIDocsView, ObtainAuthTokenView
 from improvement import api as improvement_api
 from metrics import api as metrics_api
 
@@ -17,7 +17,7 @@ router.register("measurements", metrics_api.MeasurementViewSet)
 router.register("quarterly-results", metrics_api.QuarterlyResultViewSet, basename="quarterlyresult")
 
 api_urlpatterns = [
-    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("auth/token/", ObtainAuthTokenView.as_view(), name="api-token"),
     path(
         "initiatives/<int:pk>/targets/",
         metrics_api.InitiativeTargetsView.as_view(),
@@ -32,7 +32,7 @@ api_urlpatterns = [
     path("backlog/", improvement_api.BacklogView.as_view(), name="backlog"),
     path("matrix/", improvement_api.MatrixView.as_view(), name="matrix"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("docs/", APIDocsView.as_view(url_name="schema"), name="api-docs"),
     path("", include(router.urls)),
 ]
 
@@ -42,3 +42,6 @@ urlpatterns = [
     path("api/", include(api_urlpatterns)),
     path("", include("improvement.urls")),
 ]
+
+# 404s under /api/ in JSON, like the rest of the API's errors.
+handler404 = "config.api.not_found"
