@@ -1,6 +1,8 @@
 """Recording numbers: targets and measurements. The web views, the API and the admin
 import call these same functions."""
 
+import datetime as dt
+
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 
@@ -31,6 +33,15 @@ def update_target(*, target: Target, actor, changes: dict) -> Target:
     return target
 
 
+# Far beyond any KPI, and far below where the statistics overflow a double: one value of
+# 1e300 would make the results query fail for every target at once (PostgreSQL's AVG and
+# VAR_SAMP raise on overflow, as does SQLite's variance), nightly run included.
+MAX_VALUE = 1e15
+# The sample_size column's range (a PositiveIntegerField: 32 bits on every database);
+# a larger number would fail the INSERT itself.
+MAX_SAMPLE_SIZE = 2_147_483_647
+
+
 class MeasurementErrors(Exception):
     """Some items of a batch are bad; `errors` maps each bad item's index to its field
     errors — the shape DRF gives a list's validation errors."""
@@ -48,6 +59,7 @@ def record_measurements(*, actor, items: list[dict], source: str = MeasurementSo
     when the actor may not record on a target or a (target, observed_at) pair is taken,
     in the batch or in the database. Queues the results job for each initiative touched."""
     errors: list[dict] = [{} for _ in items]
+    instants = [_instant(item["observed_at"]) for item in items]
     first_seen: dict[tuple[int, object], int] = {}
     allowed: dict[int, bool] = {}
     for i, item in enumerate(items):
@@ -56,9 +68,16 @@ def record_measurements(*, actor, items: list[dict], source: str = MeasurementSo
             allowed[target.initiative_id] = roles.can_record(actor, target.initiative)
         if not allowed[target.initiative_id]:
             errors[i]["target"] = ["Only the initiative's owner and team can record measurements."]
-        if target.metric.chart_kind == ChartKind.PROPORTION and not 0 <= item["value"] <= 1:
+        if abs(item["value"]) > MAX_VALUE:
+            errors[i]["value"] = [f"Give a value from -{MAX_VALUE:,.0f} to {MAX_VALUE:,.0f}."]
+        elif target.metric.chart_kind == ChartKind.PROPORTION and not 0 <= item["value"] <= 1:
             errors[i]["value"] = ["This metric is a proportion: give a value from 0 to 1."]
-        key = (target.pk, item["observed_at"])
+        if (item.get("sample_size") or 0) > MAX_SAMPLE_SIZE:
+            errors[i]["sample_size"] = [f"Give a sample size of at most {MAX_SAMPLE_SIZE:,}."]
+        if instants[i] is None:
+            errors[i]["observed_at"] = ["This time is out of range."]
+            continue
+        key = (target.pk, instants[i])
         if key in first_seen:
             errors[i]["observed_at"] = [
                 f"Same target and time as item {first_seen[key] + 1} of this list."
@@ -72,7 +91,7 @@ def record_measurements(*, actor, items: list[dict], source: str = MeasurementSo
         ).values_list("target_id", "observed_at")
     )
     for i, item in enumerate(items):
-        if (item["target"].pk, item["observed_at"]) in taken:
+        if (item["target"].pk, instants[i]) in taken:
             errors[i]["observed_at"] = ["This target already has a measurement at this time."]
     if any(errors):
         raise MeasurementErrors({i: e for i, e in enumerate(errors) if e})
@@ -80,13 +99,13 @@ def record_measurements(*, actor, items: list[dict], source: str = MeasurementSo
     rows = [
         Measurement(
             target=item["target"],
-            observed_at=item["observed_at"],
+            observed_at=observed_at,
             value=item["value"],
             sample_size=item.get("sample_size"),
             source=source,
             recorded_by=actor,
         )
-        for item in items
+        for item, observed_at in zip(items, instants, strict=True)
     ]
     try:
         with transaction.atomic():
@@ -98,6 +117,16 @@ def record_measurements(*, actor, items: list[dict], source: str = MeasurementSo
         ) from None
     _queue_results({item["target"].initiative_id for item in items})
     return rows
+
+
+def _instant(when: dt.datetime) -> dt.datetime | None:
+    """`when` in UTC: one spelling per instant, and one PostgreSQL takes (it refuses UTC
+    offsets beyond ±15:59, which Python, so a form, a paste or an import, accepts). None
+    when the instant falls outside the years a datetime can hold."""
+    try:
+        return when.astimezone(dt.UTC)
+    except OverflowError:
+        return None
 
 
 def _queue_results(initiative_ids: set[int]) -> None:
