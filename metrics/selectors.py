@@ -1,9 +1,12 @@
 """Reading numbers for pages: what the web views need from `metrics`, in a fixed number
 of queries however many targets, results or measurements there are."""
 
+import datetime as dt
+import json
 from decimal import Decimal
 
 from django.db.models import Max, OuterRef, Prefetch, Q, Subquery, Sum
+from django.db.models.functions import JSONObject
 
 from metrics.charts import run_chart
 from metrics.models import Measurement, QuarterlyResult, ResultSnapshot, ResultStatus, Target
@@ -11,18 +14,38 @@ from metrics.models import Measurement, QuarterlyResult, ResultSnapshot, ResultS
 CHART_POINTS = 200  # the most recent points drawn per target
 
 
+# The fields of a target's newest result that the page shows.
+RESULT_FIELDS = [
+    "as_of",
+    "n_before",
+    "n_after",
+    "baseline_mean",
+    "current_mean",
+    "improvement",
+    "improvement_pct",
+    "progress_pct",
+    "p_value",
+    "significant",
+    "status",
+    "realized_annual_benefit",
+    "control",
+]
+
+
 def targets_for_page(*, initiative) -> list[Target]:
     """The initiative's targets, each with `latest` (its newest result or None), `series`
-    (its last CHART_POINTS measurements, oldest first) and `chart`."""
+    (its last CHART_POINTS measurements, oldest first) and `chart`: two queries, the
+    newest result riding along with its target as one JSON value."""
+    newest = ResultSnapshot.objects.filter(target=OuterRef("pk")).order_by("-as_of")
     targets = list(
         Target.objects.filter(initiative=initiative)
         .select_related("metric", "frozen_by")
+        .annotate(
+            latest_json=Subquery(
+                newest.values(json=JSONObject(**{f: f for f in RESULT_FIELDS}))[:1]
+            )
+        )
         .prefetch_related(
-            Prefetch(
-                "results",
-                queryset=ResultSnapshot.objects.order_by("-as_of")[:1],
-                to_attr="latest_results",
-            ),
             Prefetch(
                 "measurements",
                 queryset=Measurement.objects.order_by("-observed_at")[:CHART_POINTS],
@@ -32,7 +55,7 @@ def targets_for_page(*, initiative) -> list[Target]:
         .order_by("-is_primary", "id")
     )
     for target in targets:
-        target.latest = target.latest_results[0] if target.latest_results else None
+        target.latest = result_from_json(target.latest_json)
         target.series = list(reversed(target.recent_measurements))
         target.chart = run_chart(
             [(m.observed_at, m.value) for m in target.series],
@@ -43,6 +66,24 @@ def targets_for_page(*, initiative) -> list[Target]:
             unit=target.metric.unit,
         )
     return targets
+
+
+def result_from_json(data: dict | str | None) -> ResultSnapshot | None:
+    """A ResultSnapshot (unsaved, for display) from the JSON the page query carries."""
+    if data is None:
+        return None
+    if isinstance(data, str):  # SQLite hands back JSON text for a JSON subquery
+        data = json.loads(data)
+    if data.get("as_of") is None:
+        return None
+    fields = {**data, "as_of": dt.date.fromisoformat(data["as_of"])}
+    if fields["control"] is not None and isinstance(fields["control"], str):
+        fields["control"] = json.loads(fields["control"])
+    if fields["realized_annual_benefit"] is not None:
+        fields["realized_annual_benefit"] = Decimal(str(fields["realized_annual_benefit"]))
+    if fields["significant"] is not None:
+        fields["significant"] = bool(fields["significant"])
+    return ResultSnapshot(**fields)
 
 
 def latest_results():

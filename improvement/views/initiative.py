@@ -3,7 +3,7 @@ with what is missing; it is never an error page."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import CharField, Count, Exists, F, OuterRef, Value
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -60,24 +60,80 @@ def page(request, initiative: Initiative, *, status: int = 200, **forms):
         target.bulk_form = bound_bulk.get(target.pk) or BulkMeasurementForm(
             auto_id=f"id_t{target.pk}_%s"
         )
+    is_reviewer = roles.is_reviewer(user) or roles.is_admin(user)
+    can_execute = bool(roles.EXECUTION_FIELDS & roles.editable_fields(user, initiative))
+    # Forms only for those who may use them: each costs a query to draw its choices.
     context = {
         "initiative": initiative,
         "steps": steps(initiative),
         "moves": [o for o in options if o.allowed or not _only_permission(o)],
         "refused": forms.pop("refused", None),
-        "is_reviewer": roles.is_reviewer(user) or roles.is_admin(user),
-        "can_execute": bool(roles.EXECUTION_FIELDS & roles.editable_fields(user, initiative)),
+        "is_reviewer": is_reviewer,
+        "can_execute": can_execute,
         "can_record": can_record,
         "targets": targets,
-        "history": initiative.history.select_related("actor").order_by("at", "id"),
-        "comments": initiative.comments.select_related("author").order_by("created_at", "id"),
-        "triage_form": forms.pop("triage_form", None) or TriageForm(instance=initiative),
-        "execution_form": forms.pop("execution_form", None) or ExecutionForm(instance=initiative),
+        "activity": activity(initiative),
+        "triage_form": forms.pop("triage_form", None)
+        or (TriageForm(instance=initiative) if is_reviewer else None),
+        "execution_form": forms.pop("execution_form", None)
+        or (ExecutionForm(instance=initiative) if can_execute else None),
         "comment_form": forms.pop("comment_form", None) or CommentForm(),
-        "target_form": forms.pop("target_form", None) or TargetForm(),
+        "target_form": forms.pop("target_form", None) or (TargetForm() if can_record else None),
         **forms,
     }
     return render(request, "improvement/initiative.html", context, status=status)
+
+
+def activity(initiative: Initiative) -> list[dict]:
+    """Moves and comments in one timeline, oldest first: one query (UNION ALL)."""
+    columns = ("kind", "when", "source", "to", "cycle", "text", "first", "last", "username")
+
+    def branch(queryset, kind, *, when, person, source, to, cycle, text):
+        # Prefixed names: an annotation may not shadow a model field (e.g. `cycle`).
+        values = {
+            "kind": Value(kind),
+            "when": F(when),
+            "source": source,
+            "to": to,
+            "cycle": cycle,
+            "text": F(text),
+            "first": F(f"{person}__first_name"),
+            "last": F(f"{person}__last_name"),
+            "username": F(f"{person}__username"),
+        }
+        return queryset.annotate(**{f"a_{k}": v for k, v in values.items()}).values_list(
+            *(f"a_{c}" for c in columns)
+        )
+
+    moves = branch(
+        initiative.history.order_by(),
+        "move",
+        when="at",
+        person="actor",
+        source=F("from_stage"),
+        to=F("to_stage"),
+        cycle=F("cycle"),
+        text="note",
+    )
+    blank = Value("", output_field=CharField())
+    comments = branch(
+        initiative.comments.order_by(),
+        "comment",
+        when="created_at",
+        person="author",
+        source=blank,
+        to=blank,
+        cycle=Value(0),
+        text="body",
+    )
+    rows = moves.union(comments, all=True).order_by("a_when")
+    return [
+        {
+            **dict(zip(columns, row, strict=True)),
+            "name": f"{row[6]} {row[7]}".strip() or row[8],
+        }
+        for row in rows
+    ]
 
 
 def _only_permission(option) -> bool:

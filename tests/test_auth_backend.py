@@ -1,0 +1,36 @@
+"""Permissions come from the user and their groups, in one query."""
+
+from django.contrib.auth.models import Permission
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.factories import AdminFactory, ReviewerFactory, UserFactory
+
+
+def test_it_gives_a_reviewer_the_groups_permission_in_one_query(db):
+    reviewer = ReviewerFactory()
+
+    with CaptureQueriesContext(connection) as queries:
+        assert reviewer.has_perm("improvement.triage_initiative")
+        assert reviewer.has_perm("metrics.view_measurement")
+        assert not reviewer.has_perm("improvement.delete_initiative")
+
+    assert len(queries) == 1
+
+
+def test_it_gives_a_user_their_own_permissions(db):
+    user = UserFactory()
+    user.user_permissions.add(Permission.objects.get(codename="change_initiative"))
+
+    assert user.has_perm("improvement.change_initiative")
+    assert not user.has_perm("improvement.triage_initiative")
+
+
+def test_it_gives_a_superuser_every_permission(db):
+    assert AdminFactory().has_perm("metrics.delete_quarterclose")
+
+
+def test_it_gives_an_inactive_user_nothing(db):
+    reviewer = ReviewerFactory(is_active=False)
+
+    assert not reviewer.has_perm("improvement.triage_initiative")
