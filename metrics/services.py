@@ -56,8 +56,9 @@ def record_measurements(*, actor, items: list[dict], source: str = MeasurementSo
 
     `items` are dicts with `target` (a Target), `observed_at`, `value` and optionally
     `sample_size`, already type-checked. Refuses the whole batch, naming each bad item,
-    when the actor may not record on a target or a (target, observed_at) pair is taken,
-    in the batch or in the database. Queues the results job for each initiative touched."""
+    when the actor may not record on a target, a number is out of range, or a (target,
+    observed_at) pair is taken, in the batch or in the database. Stores times in UTC.
+    Queues the results job for each initiative touched."""
     errors: list[dict] = [{} for _ in items]
     instants = [_instant(item["observed_at"]) for item in items]
     first_seen: dict[tuple[int, object], int] = {}
