@@ -21,7 +21,7 @@ from decimal import Decimal
 
 import numpy as np
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Avg, Count, F, Q, Variance
 
 from improvement.models import Stage
@@ -187,8 +187,15 @@ def _fetch_postgresql(*, until, after_from, with_series, **scope) -> Samples:
         "after_from": after_from,
         **scope,
     }
-    with connection.cursor() as cursor:
-        cursor.execute(SAMPLES_SQL, params)
+    import psycopg
+
+    connection.ensure_connection()
+    # A plain psycopg cursor with binary results: the series arrays arrive as machine
+    # numbers instead of text to parse (Django's cursor reads text).
+    with transaction.atomic(), psycopg.Cursor(connection.connection) as cursor:
+        # JIT compiling this sub-second query costs more than it saves (~0.1 s at 1M rows).
+        cursor.execute("SET LOCAL jit = off")
+        cursor.execute(SAMPLES_SQL, params, binary=True)
         rows = cursor.fetchall()
     series = {row[0]: (row[15], row[16], row[17]) for row in rows if row[15]}
     return _columns([row[:15] for row in rows], series)
