@@ -379,8 +379,9 @@ def main(argv: list[str] | None = None) -> int:
         f"({naive_sample:.2f} s for {k:,} targets × {len(eligible) / k:.1f})"
     )
     out(
-        f"    queries made by compute_results            {n_queries:8d}  "
-        f"({n_statements} statements, the rest BEGIN/COMMIT)"
+        f"    queries made by compute_results            {n_queries + 3:8d}  "
+        f"({n_statements} through Django's cursor, {n_queries - n_statements} BEGIN/COMMIT, and "
+        "3 on a plain psycopg cursor: SET jit, the one read, the one upsert)"
     )
     out(f"    tracemalloc peak during compute_results    {traced_peak:8.1f} MB")
     out(f"    max RSS growth during compute_results      {rss_growth:8.1f} MB")
