@@ -21,6 +21,7 @@ from improvement import roles
 from metrics import admin_close, exports, ledger, reports
 from metrics.admin_close import benefit_lines
 from metrics.admin_filters import ClosedFilter, DoubleCountedFilter, QuarterFilter, ReviewedFilter
+from metrics.ledger import COMPUTED_FIELDS
 from metrics.models import QuarterClosed, QuarterlyResult
 
 REVIEW_FIELDS = ["validated_benefit", "review_note"]
@@ -121,40 +122,15 @@ class QuarterlyResultAdmin(admin.ModelAdmin):
         (None, {"fields": ["initiative", "target", "year", "quarter"]}),
         (
             "Figures",
-            {
-                "fields": [
-                    "n_measurements",
-                    "baseline_mean",
-                    "quarter_mean",
-                    "improvement",
-                    "improvement_pct",
-                    "progress_pct",
-                    "p_value",
-                    "significant",
-                    "status",
-                    "computed_benefit",
-                    "updated_at",
-                ]
-            },
+            {"fields": [f for f in COMPUTED_FIELDS if f != "target"]},
         ),
         ("Review", {"fields": [*REVIEW_FIELDS, "reviewed_at", "reviewed_by"]}),
     ]
     readonly_fields = [
         "initiative",
-        "target",
         "year",
         "quarter",
-        "n_measurements",
-        "baseline_mean",
-        "quarter_mean",
-        "improvement",
-        "improvement_pct",
-        "progress_pct",
-        "p_value",
-        "significant",
-        "status",
-        "computed_benefit",
-        "updated_at",
+        *COMPUTED_FIELDS,
         "reviewed_at",
         "reviewed_by",
     ]
