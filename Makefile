@@ -48,3 +48,15 @@ check: lint migrations-check test
 # benchmark works in its own database, improvement_bench. BENCH_ARGS=--no-fail to only report.
 bench-results: $(STAMP)
 	$(BIN)/python -m bench.results_bench $(BENCH_ARGS)
+
+# Latency and SQL queries per request of the API and the pages, served by gunicorn, at
+# 1,000 and 10,000 initiatives (bench/README.md); databases improvement_bench_1k and _10k.
+bench: $(STAMP)
+	$(BIN)/python -m bench.http_bench $(BENCH_ARGS)
+
+# 50 users for 2 minutes, mixed reads and writes (locust, bench/locustfile.py), on a copy
+# of the 10,000-initiative database (bench/README.md). LOAD_ARGS=--no-fail to only report.
+load: $(STAMP)
+	$(BIN)/python -m bench.load $(LOAD_ARGS)
+
+.PHONY: bench load

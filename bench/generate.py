@@ -1,6 +1,7 @@
 """A scale data set for the benchmarks, generated inside PostgreSQL.
 
-    python -m bench.generate --initiatives 1000 [--targets-per 3] [--measurements N] [--rebuild]
+    python -m bench.generate --initiatives 1000 [--targets-per 3] [--measurements N]
+                             [--intake N] [--rebuild]
 
 or `build(initiatives=10_000, targets_per=3, measurements=1_000_000)` after `bench.db.setup()`.
 
@@ -23,6 +24,11 @@ to look like a real programme:
   and later points to check against them), normally distributed, with an effect after
   the change from −0.5 to +2 standard deviations (so every result status occurs). All of
   them fall before `AS_OF`, the as-of date the benchmarks use.
+
+`intake` (default 0) adds that many ideas still in intake, with no targets: half
+submitted (unscored), half in the backlog, scored over the whole 5×5 impact–effort grid
+with estimates, so the backlog, the matrix and the triage queue have something to rank.
+The results benchmark uses none; the HTTP benchmarks add 10 % (`bench.fixtures`).
 """
 
 import argparse
@@ -54,11 +60,12 @@ USER = "bench"
 
 @dataclass(frozen=True)
 class DataSet:
-    initiatives: int
+    initiatives: int  # intake included
     targets: int
     measurements: int
     built: bool  # False when an existing data set was reused
     seconds: float
+    intake: int = 0
 
 
 def default_measurements(initiatives: int) -> int:
@@ -71,6 +78,7 @@ def build(
     targets_per: int = 3,
     measurements: int | None = None,
     *,
+    intake: int = 0,
     rebuild: bool = False,
     verbose: bool = True,
 ) -> DataSet:
@@ -87,15 +95,20 @@ def build(
     n_metrics = Metric.objects.count()
     if not 1 <= targets_per <= n_metrics:
         raise ValueError(f"targets_per must be 1 to {n_metrics} (one KPI per target)")
+    if intake < 0:
+        raise ValueError("intake must be 0 or more")
     signature = f"{RECIPE} seed={SEED} as_of={AS_OF} targets_per={targets_per}"
-    wanted = (initiatives, initiatives * targets_per, measurements)
+    if intake:
+        # Only when asked for: a data set without intake keeps the signature it always had.
+        signature += f" intake={intake}"
+    wanted = (initiatives + intake, initiatives * targets_per, measurements)
 
     have = (Initiative.objects.count(), Target.objects.count(), Measurement.objects.count())
     same_recipe = Area.objects.filter(name=AREA, description=signature).exists()
     if have == wanted and same_recipe and not rebuild:
         if verbose:
             print(f"reusing the data set in {connection.settings_dict['NAME']}", file=sys.stderr)
-        return DataSet(*wanted, built=False, seconds=0.0)
+        return DataSet(*wanted, built=False, seconds=0.0, intake=intake)
 
     # TRUNCATE … CASCADE below: never on a database whose initiatives someone else made.
     ours = Area.objects.filter(name=AREA, description__startswith="bench.generate").exists()
@@ -118,6 +131,8 @@ def build(
                 area_id=area.pk,
                 log=log,
             )
+            if intake:
+                _load_intake(cursor, intake=intake, user_id=user.pk, area_id=area.pk, log=log)
     # Outside the transaction (VACUUM cannot run in one): statistics for the planner, and
     # the visibility map and hint bits set now rather than by the first timed query.
     with connection.cursor() as cursor:
@@ -125,7 +140,7 @@ def build(
             cursor.execute(f"VACUUM (ANALYZE) {model._meta.db_table}")
     log("vacuum analyze")
     seconds = time.perf_counter() - started
-    return DataSet(*wanted, built=True, seconds=seconds)
+    return DataSet(*wanted, built=True, seconds=seconds, intake=intake)
 
 
 def _logger(verbose: bool):
@@ -350,6 +365,48 @@ def _load(cursor, *, initiatives, targets_per, measurements, user_id, area_id, l
     log("window baselines")
 
 
+def _load_intake(cursor, *, intake, user_id, area_id, log) -> None:
+    """`intake` ideas after the others (so they get no targets): odd rows submitted and
+    unscored, even rows in the backlog with scores over the whole grid and estimates."""
+    from improvement.models import Initiative
+
+    cursor.execute(
+        f"""
+        INSERT INTO {Initiative._meta.db_table} (
+            title, problem_statement, proposed_change, root_cause, control_plan,
+            decision_note, rejection_reason, pillar, methodology, stage, held_from, cycle,
+            impact, effort, estimated_annual_benefit, estimated_cost, confidence,
+            implemented_on, created_at, updated_at, stage_entered_at,
+            area_id, owner_id, submitted_by_id
+        )
+        SELECT
+            'Bench idea ' || g,
+            'Generated for the scale benchmark.',
+            'A change to the process.',
+            '', '', '', '',
+            (ARRAY['financial', 'operational', 'customer', 'innovation'])[1 + g %% 4],
+            CASE WHEN backlog THEN (ARRAY['pdca', 'dmaic'])[1 + (g / 2) %% 2] ELSE '' END,
+            CASE WHEN backlog THEN 'backlog' ELSE 'submitted' END,
+            '', 1,
+            -- g / 2 walks the backlog's rows through all 25 (impact, effort) cells
+            CASE WHEN backlog THEN 1 + (g / 2) %% 5 END,
+            CASE WHEN backlog THEN 1 + (g / 10) %% 5 END,
+            CASE WHEN backlog THEN 1000 * (1 + g %% 50) END,
+            CASE WHEN backlog THEN 500 * (1 + g %% 20) END,
+            CASE WHEN backlog THEN 0.25 * (1 + g %% 4) END,
+            NULL,
+            -- one an hour, newest last, so "oldest first" ties are broken by age
+            now() - (%(n)s - g) * interval '1 hour',
+            now(), now(),
+            %(area)s, NULL, %(user)s
+        FROM generate_series(1, %(n)s) AS g
+        CROSS JOIN LATERAL (SELECT g %% 2 = 0 AS backlog) AS b
+        """,
+        {"n": intake, "area": area_id, "user": user_id},
+    )
+    log(f"{intake:,} ideas in intake")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog="python -m bench.generate", description=__doc__.split("\n\n")[0]
@@ -359,6 +416,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--measurements", type=int, help="total (default: 100 per initiative)", default=None
     )
+    parser.add_argument(
+        "--intake", type=int, default=0, help="extra ideas, submitted or in the backlog (0)"
+    )
     parser.add_argument("--rebuild", action="store_true", help="regenerate even if it fits")
     parser.add_argument("--database", default=None, help="default: improvement_bench")
     args = parser.parse_args(argv)
@@ -366,11 +426,17 @@ def main(argv: list[str] | None = None) -> None:
     from bench import db
 
     db.setup(args.database or db.BENCH_DATABASE, command="python -m bench.generate")
-    data = build(args.initiatives, args.targets_per, args.measurements, rebuild=args.rebuild)
+    data = build(
+        args.initiatives,
+        args.targets_per,
+        args.measurements,
+        intake=args.intake,
+        rebuild=args.rebuild,
+    )
     what = f"built in {data.seconds:.1f} s" if data.built else "reused"
     print(
-        f"{db.describe()}: {data.initiatives:,} initiatives, {data.targets:,} targets, "
-        f"{data.measurements:,} measurements ({what})"
+        f"{db.describe()}: {data.initiatives:,} initiatives ({data.intake:,} in intake), "
+        f"{data.targets:,} targets, {data.measurements:,} measurements ({what})"
     )
 
 
