@@ -222,6 +222,9 @@ class Initiative(models.Model):
         ordering = ["-created_at", "-id"]
         permissions = [("triage_initiative", "Can triage initiatives and close quarters")]
         indexes = [
+            # Every list in its default order: ORDER BY created_at DESC, id DESC LIMIT 25
+            # reads 25 index entries instead of sorting the table.
+            models.Index(fields=["-created_at", "-id"], name="initiative_newest_idx"),
             # The board and every stage filter: WHERE stage = … ORDER BY created_at.
             models.Index(fields=["stage", "created_at"], name="initiative_stage_idx"),
             # Stale reminders: active initiatives with no move since a date.

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -12,6 +13,8 @@ from improvement.forms import ScoreForm
 from improvement.models import Initiative, Quadrant
 
 SCORES = range(1, 6)
+CHIPS_PER_CELL = 8  # ideas drawn in one grid cell; the rest are counted
+RANKED_PER_PAGE = 50
 
 
 def matrix(request):
@@ -21,6 +24,7 @@ def matrix(request):
     ranked = list(Initiative.objects.backlog(order).select_related("area", "owner"))
     high = settings.QUADRANT_THRESHOLD
     # A 5×5 grid: rows impact 5 → 1, columns effort 1 → 5; every idea in its cell.
+    # The page stays the same size however long the backlog grows.
     cells = {(i, e): [] for i in SCORES for e in SCORES}
     for item in ranked:
         if (item.impact, item.effort) in cells:
@@ -30,7 +34,8 @@ def matrix(request):
             {
                 "impact": impact,
                 "effort": effort,
-                "items": cells[impact, effort],
+                "items": cells[impact, effort][:CHIPS_PER_CELL],
+                "more": max(0, len(cells[impact, effort]) - CHIPS_PER_CELL),
                 "quadrant": _quadrant(impact, effort, high),
             }
             for effort in SCORES
@@ -43,7 +48,8 @@ def matrix(request):
             counts[item.quadrant] += 1
     context = {
         "grid": grid,
-        "ranked": ranked,
+        "ranked": Paginator(ranked, RANKED_PER_PAGE).get_page(request.GET.get("page")),
+        "query": f"order={order}",
         "order": order,
         "quadrants": [(Quadrant(code), n) for code, n in counts.items()],
         "threshold": high,
