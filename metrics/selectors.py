@@ -5,11 +5,12 @@ import datetime as dt
 import json
 from decimal import Decimal
 
-from django.db.models import Max, OuterRef, Prefetch, Q, Subquery, Sum
+from django.db.models import OuterRef, Prefetch, Q, Subquery, Sum
 from django.db.models.functions import JSONObject
 
 from metrics.charts import run_chart
 from metrics.models import Measurement, QuarterlyResult, ResultSnapshot, ResultStatus, Target
+from metrics.samples import DEAD_STAGES
 
 CHART_POINTS = 200  # the most recent points drawn per target
 
@@ -86,25 +87,21 @@ def result_from_json(data: dict | str | None) -> ResultSnapshot | None:
     return ResultSnapshot(**fields)
 
 
-def latest_results():
-    """Each target's newest result (a queryset, to filter further)."""
-    newest = (
-        ResultSnapshot.objects.filter(target=OuterRef("target"))
-        .order_by()
-        .values("target")
-        .annotate(newest=Max("as_of"))
-        .values("newest")
-    )
-    return ResultSnapshot.objects.filter(as_of=Subquery(newest))
-
-
 def results_needing_attention(limit: int = 10):
-    """Primary targets whose latest result is at risk or regressed."""
+    """Primary targets of live initiatives whose newest result is at risk or regressed.
+
+    Starts from the targets and takes each one's newest result by an index probe on
+    (target, as_of), instead of comparing every stored result with its target's latest."""
+    newest = ResultSnapshot.objects.filter(target=OuterRef("pk")).order_by("-as_of")
+    latest_ids = (
+        Target.objects.filter(is_primary=True)
+        .exclude(initiative__stage__in=DEAD_STAGES)
+        .annotate(latest_id=Subquery(newest.values("pk")[:1]))
+        .values("latest_id")
+    )
     return (
-        latest_results()
-        .filter(
-            target__is_primary=True,
-            status__in=[ResultStatus.REGRESSED, ResultStatus.AT_RISK],
+        ResultSnapshot.objects.filter(
+            pk__in=latest_ids, status__in=[ResultStatus.REGRESSED, ResultStatus.AT_RISK]
         )
         .select_related("target__initiative", "target__metric")
         .order_by("status", "-as_of")[:limit]
