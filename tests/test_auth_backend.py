@@ -34,3 +34,26 @@ def test_it_gives_an_inactive_user_nothing(db):
     reviewer = ReviewerFactory(is_active=False)
 
     assert not reviewer.has_perm("improvement.triage_initiative")
+
+
+def test_it_knows_a_signed_in_reviewer_without_loading_permissions(db):
+    from config.auth import ModelBackend
+
+    reviewer = ModelBackend().get_user(ReviewerFactory().pk)
+
+    with CaptureQueriesContext(connection) as queries:
+        assert reviewer.has_perm("improvement.triage_initiative")
+
+    assert len(queries) == 0
+
+
+def test_it_knows_who_may_not_triage_when_signed_in(db):
+    from config.auth import ModelBackend
+
+    backend = ModelBackend()
+    direct = UserFactory()
+    direct.user_permissions.add(Permission.objects.get(codename="triage_initiative"))
+
+    assert backend.get_user(direct.pk).has_perm("improvement.triage_initiative")
+    assert backend.get_user(AdminFactory().pk).has_perm("improvement.triage_initiative")
+    assert not backend.get_user(UserFactory().pk).has_perm("improvement.triage_initiative")
