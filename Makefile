@@ -20,6 +20,8 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(MANAGE) migrate --noinput
 	$(MANAGE) seed_demo
+	$(MANAGE) measure_results
+	$(MANAGE) rollup_ledger
 	@if [ -n "$$REDIS_URL" ]; then \
 		$(BIN)/celery -A config worker -B -l info & worker=$$!; \
 		trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; \

@@ -97,3 +97,30 @@ def test_it_summarises_todays_results_by_default():
     today = timezone.localdate()
     assert f"1 results as of {today}" in output
     assert ResultSnapshot.objects.filter(target=target, as_of=today).exists()
+
+
+def test_it_rolls_up_the_open_quarters_from_the_command_line(db):
+    import datetime as dt
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from metrics.ledger import quarter_bounds, quarter_of
+    from metrics.models import QuarterlyResult
+    from tests.factories import MeasurementFactory, TargetFactory, TriagedInitiativeFactory
+
+    year, quarter = quarter_of(timezone.localdate())
+    first, _ = quarter_bounds(year, quarter)
+    initiative = TriagedInitiativeFactory(stage="check", implemented_on=first)
+    target = TargetFactory(initiative=initiative, baseline_value=10.0)
+    MeasurementFactory(
+        target=target, observed_at=dt.datetime.combine(first, dt.time(12), tzinfo=dt.UTC)
+    )
+    out = StringIO()
+
+    call_command("rollup_ledger", stdout=out)
+
+    assert "1 ledger rows written" in out.getvalue()
+    row = QuarterlyResult.objects.get(initiative=initiative, year=year, quarter=quarter)
+    assert row.n_measurements == 1
