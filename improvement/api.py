@@ -120,11 +120,6 @@ class InitiativeViewSet(
         )
         return self._read(initiative.pk)
 
-    def update(self, request, *args, **kwargs):
-        if not kwargs.get("partial"):
-            return self.http_method_not_allowed(request)
-        return self.partial_update(request, pk=kwargs.get("pk"))
-
     @extend_schema(responses=MoveOptionSerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
     def moves(self, request, pk=None):

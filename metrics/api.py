@@ -31,8 +31,6 @@ from metrics.serializers import (
     TargetSerializer,
 )
 
-MAX_BATCH = 5000
-
 
 class MetricViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     queryset = Metric.objects.filter(is_active=True)
@@ -100,9 +98,9 @@ class MeasurementViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewset
     @extend_schema(request=MeasurementSerializer, responses={201: MeasurementSerializer})
     def create(self, request, *args, **kwargs):
         many = isinstance(request.data, list)
-        if many and not 1 <= len(request.data) <= MAX_BATCH:
+        if many and not 1 <= len(request.data) <= services.MAX_BATCH:
             raise ValidationError(
-                {"non_field_errors": [f"Send between 1 and {MAX_BATCH} measurements."]}
+                {"non_field_errors": [f"Send between 1 and {services.MAX_BATCH} measurements."]}
             )
         serializer = self.get_serializer(data=request.data, many=many)
         serializer.is_valid(raise_exception=True)

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from metrics.models import Metric, Target
+from metrics.services import MAX_BATCH
 
 
 class TargetForm(forms.ModelForm):
@@ -77,8 +78,6 @@ class BulkMeasurementForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 6, "placeholder": "2026-03-01,12.5\n2026-03-08,11.9"}),
     )
 
-    MAX_ROWS = 5000
-
     def clean_rows(self):
         items, errors = [], []
         lines = list(csv.reader(io.StringIO(self.cleaned_data["rows"].strip())))
@@ -97,8 +96,8 @@ class BulkMeasurementForm(forms.Form):
             raise forms.ValidationError(errors)
         if not items:
             raise forms.ValidationError("Paste at least one measurement.")
-        if len(items) > self.MAX_ROWS:
-            raise forms.ValidationError(f"Paste at most {self.MAX_ROWS} measurements at a time.")
+        if len(items) > MAX_BATCH:
+            raise forms.ValidationError(f"Paste at most {MAX_BATCH} measurements at a time.")
         return items
 
 

@@ -27,10 +27,10 @@ from improvement.models import Initiative
 from metrics import services
 from metrics.forms import parse_when
 from metrics.models import MeasurementSource, Metric, Target
+from metrics.services import MAX_BATCH
 
 COLUMNS = ("initiative", "metric", "observed_at", "value", "sample_size")
 REQUIRED = COLUMNS[:4]
-MAX_ROWS = 5000
 # The service names the target when the actor may not record on it: that is the
 # initiative column of the file.
 SERVICE_COLUMNS = {"target": "initiative"}
@@ -128,7 +128,7 @@ def check(table: list[list[str]], *, actor, dry_run: bool) -> Outcome:
     if there is any, nothing is saved."""
     outcome = Outcome()
     records = _records(table, outcome)
-    if not records or len(records) > MAX_ROWS:
+    if not records or len(records) > MAX_BATCH:
         return outcome
     targets = _resolve(records, outcome)
     bad_rows = {problem.row for problem in outcome.problems}
@@ -181,9 +181,9 @@ def _records(table, outcome) -> list[dict]:
         records.append({"row": number, "cells": cells, "item": item})
     if not records:
         outcome.problems.append(Problem(None, None, "The file has no measurements."))
-    if len(records) > MAX_ROWS:
+    if len(records) > MAX_BATCH:
         outcome.problems.append(
-            Problem(None, None, f"Import at most {MAX_ROWS} measurements at a time.")
+            Problem(None, None, f"Import at most {MAX_BATCH} measurements at a time.")
         )
     return records
 

@@ -25,6 +25,7 @@ from django.db import connection, transaction
 from django.db.models import Avg, Count, F, Q, Variance
 
 from improvement.models import Stage
+from metrics.gates import IN_WINDOW
 from metrics.models import ChartKind, Direction, Measurement, Target
 
 # Targets whose initiative has not gone live, or never will, have no results.
@@ -206,11 +207,7 @@ def _fetch_postgresql(*, until, after_from, with_series, **scope) -> Samples:
 
 def _fetch_orm(*, until, after_from, with_series, **scope) -> Samples:
     has_window = Q(baseline_start__isnull=False, baseline_end__isnull=False)
-    in_window = Q(
-        measurements__observed_at__date__gte=F("baseline_start"),
-        measurements__observed_at__date__lte=F("baseline_end"),
-    )
-    before = (has_window & in_window) | (
+    before = IN_WINDOW | (
         ~has_window & Q(measurements__observed_at__date__lt=F("initiative__implemented_on"))
     )
     after = Q(

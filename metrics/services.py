@@ -42,6 +42,10 @@ MAX_VALUE = 1e15
 MAX_SAMPLE_SIZE = 2_147_483_647
 
 
+# The most measurements one batch may carry, however it arrives (API, paste, import).
+MAX_BATCH = 5000
+
+
 class MeasurementErrors(Exception):
     """Some items of a batch are bad; `errors` maps each bad item's index to its field
     errors — the shape DRF gives a list's validation errors."""

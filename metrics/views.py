@@ -39,8 +39,6 @@ def _record(request, target_pk: int, form, items_of):
         except services.MeasurementErrors as exc:
             _add_item_errors(form, exc.errors, items)
         else:
-            if not rows:
-                raise PermissionDenied
             messages.success(
                 request,
                 f"{len(rows)} measurement{'s' if len(rows) != 1 else ''} of "
