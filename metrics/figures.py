@@ -1,6 +1,7 @@
 """The figures of a result, for many targets at once: improvement, progress, Welch's
 test and the status. Shared by the results job and the quarterly ledger."""
 
+import math
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -15,24 +16,46 @@ ALPHA = 0.05
 MAX_MONEY = Decimal("1e13")
 
 
+# The figures that are numbers: NaN where undefined.
+NUMBER_FIELDS = [
+    "baseline_mean",
+    "current_mean",
+    "improvement",
+    "improvement_pct",
+    "progress_pct",
+    "welch_t",
+    "welch_df",
+    "p_value",
+]
+
+
 @dataclass
 class Figures:
-    """One list per Result field, one element per target (None where undefined)."""
+    """One NumPy column per Result field, one element per target: numbers NaN where
+    undefined, `significant` meaningful only where `tested`; the money figure as
+    Decimals (None where undefined). `row(i)` gives one target's as Python values."""
 
-    baseline_mean: list
-    current_mean: list
-    improvement: list
-    improvement_pct: list
-    progress_pct: list
-    welch_t: list
-    welch_df: list
-    p_value: list
-    significant: list
-    status: list
+    baseline_mean: np.ndarray
+    current_mean: np.ndarray
+    improvement: np.ndarray
+    improvement_pct: np.ndarray
+    progress_pct: np.ndarray
+    welch_t: np.ndarray
+    welch_df: np.ndarray
+    p_value: np.ndarray
+    tested: np.ndarray
+    significant: np.ndarray
+    status: np.ndarray
     realized_annual_benefit: list
 
     def row(self, i: int) -> dict:
-        return {name: column[i] for name, column in vars(self).items()}
+        """Target i's figures: floats (None where undefined), bool or None, str, Decimal."""
+        return {
+            **{name: number(getattr(self, name)[i]) for name in NUMBER_FIELDS},
+            "significant": bool(self.significant[i]) if self.tested[i] else None,
+            "status": str(self.status[i]),
+            "realized_annual_benefit": self.realized_annual_benefit[i],
+        }
 
 
 def figures(samples: Samples) -> Figures:
@@ -81,33 +104,32 @@ def figures(samples: Samples) -> Figures:
         ],
         default=ResultStatus.AT_RISK,
     )
-    improvement_list = optional(improvement)
     return Figures(
-        baseline_mean=optional(baseline),
-        current_mean=optional(current),
-        improvement=improvement_list,
-        improvement_pct=optional(improvement_pct),
-        progress_pct=optional(progress),
-        welch_t=optional(t),
-        welch_df=optional(df),
-        p_value=optional(p),
-        significant=[bool(s) if ok else None for s, ok in zip(significant, tested, strict=True)],
-        status=status.tolist(),
+        baseline_mean=baseline,
+        current_mean=current,
+        improvement=improvement,
+        improvement_pct=improvement_pct,
+        progress_pct=progress,
+        welch_t=t,
+        welch_df=df,
+        p_value=p,
+        tested=tested,
+        significant=significant,
+        status=status,
         realized_annual_benefit=[
             annual_benefit(i, v)
-            for i, v in zip(improvement_list, samples.value_per_unit, strict=True)
+            for i, v in zip(improvement.tolist(), samples.value_per_unit, strict=True)
         ],
     )
 
 
-def optional(array: np.ndarray) -> list:
-    """Python floats, None where not finite (the database refuses NaN and infinities)."""
-    finite = np.isfinite(array)
-    return [float(x) if ok else None for x, ok in zip(array.tolist(), finite.tolist(), strict=True)]
+def number(x: float) -> float | None:
+    """A Python float, None where not finite (the database refuses NaN and infinities)."""
+    return float(x) if np.isfinite(x) else None
 
 
-def annual_benefit(improvement: float | None, value_per_unit: Decimal | None) -> Decimal | None:
-    if improvement is None or value_per_unit is None:
+def annual_benefit(improvement: float, value_per_unit: Decimal | None) -> Decimal | None:
+    if value_per_unit is None or not math.isfinite(improvement):
         return None
     benefit = Decimal(repr(improvement)) * value_per_unit
     # Checked before rounding: quantize() raises past 28 significant digits.

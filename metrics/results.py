@@ -14,14 +14,16 @@ import json
 from collections.abc import Callable
 
 import numpy as np
+import psycopg
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from metrics import stats
-from metrics.figures import Figures, figures
+from metrics import pgarrays, stats
+from metrics.figures import NUMBER_FIELDS, Figures, figures
 from metrics.gates import day_start
 from metrics.models import Measurement, ResultSnapshot
+from metrics.pgarrays import binary_array
 from metrics.samples import CONTROL_STAGES, DEAD_STAGES, Samples, eligible_targets, fetch_samples
 
 __all__ = ["CONTROL_STAGES", "DEAD_STAGES", "compute_results", "control_charts", "eligible_targets"]
@@ -83,34 +85,32 @@ def control_charts(samples: Samples, *, limit_points: int) -> dict[int, dict]:
     if not charted:
         return {}
     proportion = dict(zip(samples.target_id, samples.proportion.tolist(), strict=True))
-    ids, values, sizes, lengths = [], [], [], []
-    for pk in charted:
-        point_ids, point_values, point_sizes = samples.series[pk]
-        ids += point_ids
-        values += point_values
-        sizes += point_sizes
-        lengths.append(len(point_values))
+    ids, values, sizes = (
+        np.concatenate([samples.series[pk][part] for pk in charted]) for part in range(3)
+    )
+    lengths = [len(samples.series[pk][0]) for pk in charted]
     # A p-chart for a proportion; stats falls back to XmR for a series with a point
     # outside 0–1 or without a sample size.
     result = stats.control_charts(
-        np.array(values, dtype=np.float64),
+        values,
         np.array(lengths, dtype=np.int64),
         limit_points=limit_points,
         p_chart=np.array([proportion[pk] for pk in charted], dtype=bool),
-        sizes=np.array([np.nan if n is None else n for n in sizes], dtype=np.float64),
+        sizes=sizes,
     )
     # Only the few points that signal need their timestamps: one query for them all.
-    signal_ids = [ids[i] for i in result.signal_index.tolist()]
-    observed = dict(Measurement.objects.filter(pk__in=signal_ids).values_list("pk", "observed_at"))
+    signal_ids = ids[result.signal_index].tolist()
+    observed = observed_at(signal_ids)
     signals: dict[int, list] = {}
-    for i, k, rule in zip(
-        result.signal_index.tolist(),
+    for pk, value, k, rule in zip(
+        signal_ids,
+        values[result.signal_index].tolist(),
         result.signal_series.tolist(),
         result.signal_rule.tolist(),
         strict=True,
     ):
         signals.setdefault(k, []).append(
-            {"observed_at": observed[ids[i]].isoformat(), "value": values[i], "rule": rule}
+            {"observed_at": observed[pk].isoformat(), "value": value, "rule": rule}
         )
     charts = {}
     center, sigma = result.center.tolist(), result.sigma.tolist()
@@ -130,73 +130,118 @@ def control_charts(samples: Samples, *, limit_points: int) -> dict[int, dict]:
     return charts
 
 
+def observed_at(ids: list[int]) -> dict[int, dt.datetime]:
+    """When each of these measurements was observed."""
+    if connection.vendor != "postgresql":
+        return dict(Measurement.objects.filter(pk__in=ids).values_list("pk", "observed_at"))
+    connection.ensure_connection()
+    # The ids as one binary array parameter, rather than a placeholder each.
+    with psycopg.Cursor(connection.connection) as cursor:
+        pgarrays.register(cursor)
+        cursor.execute(
+            "SELECT id, observed_at FROM metrics_measurement WHERE id = ANY(%b::int8[])",
+            [binary_array(ids, "int8")],
+            binary=True,
+        )
+        return dict(cursor.fetchall())
+
+
 # --- saving ------------------------------------------------------------------------------
 
 
 def save(samples: Samples, result: Figures, charts: dict, *, as_of: dt.date) -> None:
-    columns = {
-        "target_id": samples.target_id,
-        "as_of": [as_of] * len(samples),
-        "n_before": samples.n_before.astype(int).tolist(),
-        "n_after": samples.n_after.astype(int).tolist(),
-        **{name: getattr(result, name) for name in FIGURE_FIELDS if hasattr(result, name)},
-        "control": [charts.get(pk) for pk in samples.target_id],
-        "computed_at": [timezone.now()] * len(samples),
-    }
+    now = timezone.now()
     if connection.vendor == "postgresql":
-        _upsert_postgresql(columns)
-    else:
-        rows = [
-            ResultSnapshot(**dict(zip(columns, values, strict=True)))
-            for values in zip(*columns.values(), strict=True)
-        ]
-        ResultSnapshot.objects.bulk_create(
-            rows,
-            update_conflicts=True,
-            unique_fields=["target", "as_of"],
-            update_fields=FIGURE_FIELDS,
-            batch_size=2000,
+        _upsert_postgresql(samples, result, charts, as_of=as_of, now=now)
+        return
+    rows = [
+        ResultSnapshot(
+            target_id=pk,
+            as_of=as_of,
+            n_before=int(samples.n_before[i]),
+            n_after=int(samples.n_after[i]),
+            control=charts.get(pk),
+            computed_at=now,
+            **result.row(i),
         )
-
-
-# Column → array type. One statement for every row: the arrays travel bound as parameters
-# (server-side binding), so nothing is quoted into SQL text in Python.
-ARRAY_TYPES = {
-    "target_id": "int8",
-    "n_before": "int4",
-    "n_after": "int4",
-    "baseline_mean": "float8",
-    "current_mean": "float8",
-    "improvement": "float8",
-    "improvement_pct": "float8",
-    "progress_pct": "float8",
-    "welch_t": "float8",
-    "welch_df": "float8",
-    "p_value": "float8",
-    "significant": "bool",
-    "status": "text",
-    "realized_annual_benefit": "numeric",
-    "control": "jsonb",
-}
-
-
-def _upsert_postgresql(columns: dict) -> None:
-    import psycopg
-
-    names = list(ARRAY_TYPES)
-    arrays = ", ".join(f"%b::{ARRAY_TYPES[n]}[]" for n in names)
-    sql = (
-        f'INSERT INTO "metrics_resultsnapshot" ({", ".join(names)}, as_of, computed_at) '
-        f"SELECT *, %b::date, %b::timestamptz FROM unnest({arrays}) "
-        "ON CONFLICT (target_id, as_of) DO UPDATE SET "
-        + ", ".join(f"{n} = EXCLUDED.{n}" for n in FIGURE_FIELDS)
+        for i, pk in enumerate(samples.target_id)
+    ]
+    ResultSnapshot.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["target", "as_of"],
+        update_fields=FIGURE_FIELDS,
+        batch_size=2000,
     )
-    control = [None if c is None else json.dumps(c) for c in columns["control"]]
-    # In the order of the placeholders: the two shared values, then the arrays.
-    params = [columns["as_of"][0], columns["computed_at"][0]]
-    params += [control if n == "control" else columns[n] for n in names]
+
+
+# One statement for every row, each column one array parameter. The numbers travel as
+# binary arrays written by NumPy (metrics.pgarrays); the server reads them by the casts.
+# The server also assembles each `control` object from its numbers: cheaper than
+# encoding 9,000 JSON documents in Python for the server to parse again.
+UPSERT_SQL = """
+INSERT INTO metrics_resultsnapshot (
+    target_id, n_before, n_after, baseline_mean, current_mean, improvement,
+    improvement_pct, progress_pct, welch_t, welch_df, p_value, significant, status,
+    realized_annual_benefit, control, as_of, computed_at
+)
+SELECT r.target_id, r.n_before, r.n_after, r.baseline_mean, r.current_mean, r.improvement,
+       r.improvement_pct, r.progress_pct, r.welch_t, r.welch_df, r.p_value, r.significant,
+       r.status, r.realized_annual_benefit,
+       CASE WHEN r.center IS NOT NULL THEN jsonb_build_object(
+           'center', r.center, 'ucl', r.ucl, 'lcl', r.lcl, 'mr_bar', r.mr_bar,
+           'sigma', r.sigma, 'provisional', r.provisional,
+           'signals', coalesce(r.signals, '[]'::jsonb)
+       ) END,
+       %(as_of)b::date, %(now)b::timestamptz
+FROM unnest(
+    %(target_id)b::int8[], %(n_before)b::int4[], %(n_after)b::int4[],
+    %(baseline_mean)b::float8[], %(current_mean)b::float8[], %(improvement)b::float8[],
+    %(improvement_pct)b::float8[], %(progress_pct)b::float8[], %(welch_t)b::float8[],
+    %(welch_df)b::float8[], %(p_value)b::float8[], %(significant)b::bool[],
+    %(status)b::text[], %(realized_annual_benefit)b::numeric[],
+    %(center)b::float8[], %(ucl)b::float8[], %(lcl)b::float8[], %(mr_bar)b::float8[],
+    %(sigma)b::float8[], %(provisional)b::bool[], %(signals)b::jsonb[]
+) AS r(
+    target_id, n_before, n_after, baseline_mean, current_mean, improvement,
+    improvement_pct, progress_pct, welch_t, welch_df, p_value, significant, status,
+    realized_annual_benefit, center, ucl, lcl, mr_bar, sigma, provisional, signals
+)
+ON CONFLICT (target_id, as_of) DO UPDATE SET
+""" + ", ".join(f"{name} = EXCLUDED.{name}" for name in FIGURE_FIELDS)
+
+# The numbers of a `control` object, sent as columns (NaN where there is no chart).
+CHART_NUMBERS = ["center", "ucl", "lcl", "mr_bar", "sigma"]
+
+
+def _upsert_postgresql(
+    samples: Samples, result: Figures, charts: dict, *, as_of: dt.date, now: dt.datetime
+) -> None:
+    chart = [charts.get(pk) for pk in samples.target_id]
+    params = {
+        "as_of": as_of,
+        "now": now,
+        "target_id": binary_array(samples.target_id, "int8"),
+        "n_before": binary_array(samples.n_before, "int4"),
+        "n_after": binary_array(samples.n_after, "int4"),
+        **{name: binary_array(getattr(result, name), "float8") for name in NUMBER_FIELDS},
+        "significant": binary_array(result.significant, "bool", null=~result.tested),
+        "status": result.status.tolist(),
+        "realized_annual_benefit": result.realized_annual_benefit,
+        **{
+            name: binary_array(np.array([c and c[name] for c in chart], dtype=np.float64), "float8")
+            for name in CHART_NUMBERS
+        },
+        "provisional": binary_array(
+            np.array([bool(c and c["provisional"]) for c in chart]),
+            "bool",
+            null=np.array([c is None for c in chart]),
+        ),
+        "signals": [json.dumps(c["signals"]) if c and c["signals"] else None for c in chart],
+    }
     connection.ensure_connection()
-    # A plain psycopg cursor: server-side binding, arrays sent in binary (Django's cursor
-    # binds on the client and would quote every element into the SQL text in Python).
+    # A plain psycopg cursor: server-side binding, parameters in binary (Django's cursor
+    # binds on the client and would quote every element into the SQL text).
     with psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(sql, params)
+        pgarrays.register(cursor)
+        cursor.execute(UPSERT_SQL, params)

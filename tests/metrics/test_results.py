@@ -15,6 +15,8 @@ from scipy import stats as scipy_stats
 
 from improvement.models import Methodology, Stage
 from metrics.models import ChartKind, Direction, ResultSnapshot, ResultStatus
+from metrics.results import control_charts
+from metrics.samples import fetch_samples
 from metrics.tasks import measure_results
 from tests.factories import (
     LiveInitiativeFactory,
@@ -526,3 +528,26 @@ def test_it_names_a_point_beyond_three_sigma():
     assert control["signals"] == [
         {"observed_at": noon(dt.date(2026, 3, 8)).isoformat(), "value": 30.0, "rule": 1}
     ]
+
+
+@pytest.mark.usefixtures("five_limit_points")
+@pytest.mark.parametrize("chart_kind", [ChartKind.INDIVIDUALS, ChartKind.PROPORTION])
+def test_it_stores_the_chart_exactly_as_computed(chart_kind):
+    # PostgreSQL assembles the stored object from the numbers in SQL; every database must
+    # store what control_charts() computed, to the last digit, nulls and signals included.
+    proportion = chart_kind == ChartKind.PROPORTION
+    values = [0.1, 0.12, 0.11, 0.13, 0.12, 0.11, 0.9] if proportion else [*LIMIT_POINTS, 11, 30]
+    target = live_target(
+        stage=Stage.CONTROL,
+        baseline=0.1 if proportion else 10.0,
+        chart_kind=chart_kind,
+        after=values,
+        sample_size=100 if proportion else None,
+    )
+
+    measure(target)
+
+    samples = fetch_samples(until=noon(AS_OF + dt.timedelta(days=1)), with_series=True)
+    expected = control_charts(samples, limit_points=5)[target.pk]
+    assert ResultSnapshot.objects.get(target=target).control == expected
+    assert expected["signals"]
