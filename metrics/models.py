@@ -144,9 +144,24 @@ class Target(models.Model):
         max_length=10, choices=BenefitType.choices, default=BenefitType.HARD
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # The status of the newest result, kept by the results job (metrics.results) so that
+    # "what is at risk" is an index lookup rather than a look at every target's results.
+    latest_status = models.CharField(
+        max_length=20, choices=ResultStatus.choices, blank=True, editable=False
+    )
 
     class Meta:
         ordering = ["-is_primary", "id"]
+        indexes = [
+            models.Index(
+                fields=["latest_status"],
+                condition=Q(
+                    is_primary=True,
+                    latest_status__in=[ResultStatus.AT_RISK, ResultStatus.REGRESSED],
+                ),
+                name="target_primary_needs_attention",
+            )
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["initiative"],

@@ -17,12 +17,13 @@ import numpy as np
 import psycopg
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 
 from metrics import pgarrays, stats
 from metrics.figures import NUMBER_FIELDS, Figures, figures
 from metrics.gates import day_start
-from metrics.models import Measurement, ResultSnapshot
+from metrics.models import Measurement, ResultSnapshot, Target
 from metrics.pgarrays import binary_array
 from metrics.samples import CONTROL_STAGES, DEAD_STAGES, Samples, eligible_targets, fetch_samples
 
@@ -150,6 +151,8 @@ def observed_at(ids: list[int]) -> dict[int, dt.datetime]:
 
 
 def save(samples: Samples, result: Figures, charts: dict, *, as_of: dt.date) -> None:
+    """Upsert the results, and each target's latest_status where this date is its newest
+    result's and the status changed."""
     now = timezone.now()
     if connection.vendor == "postgresql":
         _upsert_postgresql(samples, result, charts, as_of=as_of, now=now)
@@ -172,6 +175,14 @@ def save(samples: Samples, result: Figures, charts: dict, *, as_of: dt.date) -> 
         unique_fields=["target", "as_of"],
         update_fields=FIGURE_FIELDS,
         batch_size=2000,
+    )
+    results = ResultSnapshot.objects.filter(target=OuterRef("pk"))
+    status = results.filter(as_of=as_of).values("status")[:1]
+    (
+        Target.objects.filter(Exists(results.filter(as_of=as_of)))
+        .exclude(Exists(results.filter(as_of__gt=as_of)))
+        .exclude(latest_status=Subquery(status))
+        .update(latest_status=Subquery(status))
     )
 
 
@@ -209,6 +220,22 @@ FROM unnest(
 )
 ON CONFLICT (target_id, as_of) DO UPDATE SET
 """ + ", ".join(f"{name} = EXCLUDED.{name}" for name in FIGURE_FIELDS)
+
+# The same statement keeps latest_status: only where it changes (most nights, few), and
+# not from a date older than a target's newest result (both sides of the statement see
+# the results as they were before it).
+UPSERT_SQL = f"""
+WITH written AS (
+{UPSERT_SQL}
+RETURNING target_id, status
+)
+UPDATE metrics_target t SET latest_status = w.status
+FROM written w
+WHERE t.id = w.target_id AND t.latest_status <> w.status
+  AND NOT EXISTS (
+      SELECT FROM metrics_resultsnapshot n WHERE n.target_id = t.id AND n.as_of > %(as_of)b::date
+  )
+"""
 
 # The numbers of a `control` object, sent as columns (NaN where there is no chart).
 CHART_NUMBERS = ["center", "ucl", "lcl", "mr_bar", "sigma"]

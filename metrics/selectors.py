@@ -5,8 +5,8 @@ import datetime as dt
 import json
 from decimal import Decimal
 
-from django.db.models import OuterRef, Prefetch, Q, Subquery, Sum
-from django.db.models.functions import JSONObject
+from django.db.models import F, OuterRef, Q, Subquery, Sum, Window
+from django.db.models.functions import JSONObject, RowNumber
 
 from metrics.charts import run_chart
 from metrics.models import Measurement, QuarterlyResult, ResultSnapshot, ResultStatus, Target
@@ -35,8 +35,8 @@ RESULT_FIELDS = [
 
 def targets_for_page(*, initiative) -> list[Target]:
     """The initiative's targets, each with `latest` (its newest result or None), `series`
-    (its last CHART_POINTS measurements, oldest first) and `chart`: two queries, the
-    newest result riding along with its target as one JSON value."""
+    (its last CHART_POINTS (observed_at, value) points, oldest first) and `chart`: two
+    queries, the newest result riding along with its target as one JSON value."""
     newest = ResultSnapshot.objects.filter(target=OuterRef("pk")).order_by("-as_of")
     targets = list(
         Target.objects.filter(initiative=initiative)
@@ -46,20 +46,26 @@ def targets_for_page(*, initiative) -> list[Target]:
                 newest.values(json=JSONObject(**{f: f for f in RESULT_FIELDS}))[:1]
             )
         )
-        .prefetch_related(
-            Prefetch(
-                "measurements",
-                queryset=Measurement.objects.order_by("-observed_at")[:CHART_POINTS],
-                to_attr="recent_measurements",
-            ),
-        )
         .order_by("-is_primary", "id")
     )
+    # Each target's newest points, as plain rows: only the chart reads them.
+    recent = (
+        Measurement.objects.filter(target__initiative=initiative)
+        .annotate(
+            newest=Window(RowNumber(), partition_by="target_id", order_by=F("observed_at").desc())
+        )
+        .filter(newest__lte=CHART_POINTS)
+        .order_by("target_id", "observed_at")
+        .values_list("target_id", "observed_at", "value")
+    )
+    series = {target.pk: [] for target in targets}
+    for target_id, observed_at, value in recent:
+        series[target_id].append((observed_at, value))
     for target in targets:
         target.latest = result_from_json(target.latest_json)
-        target.series = list(reversed(target.recent_measurements))
+        target.series = series[target.pk]
         target.chart = run_chart(
-            [(m.observed_at, m.value) for m in target.series],
+            target.series,
             baseline=target.baseline_value,
             target=target.target_value,
             control=target.latest.control if target.latest else None,
@@ -88,23 +94,23 @@ def result_from_json(data: dict | str | None) -> ResultSnapshot | None:
 
 
 def results_needing_attention(limit: int = 10):
-    """Primary targets of live initiatives whose newest result is at risk or regressed.
-
-    Starts from the targets and takes each one's newest result by an index probe on
-    (target, as_of), instead of comparing every stored result with its target's latest."""
+    """The newest results of live initiatives' primary targets that are regressed or at
+    risk, regressed first: found by the targets' latest_status (a partial index), then
+    each target's newest result by an index probe on (target, as_of)."""
     newest = ResultSnapshot.objects.filter(target=OuterRef("pk")).order_by("-as_of")
     latest_ids = (
-        Target.objects.filter(is_primary=True)
+        Target.objects.filter(
+            is_primary=True, latest_status__in=[ResultStatus.REGRESSED, ResultStatus.AT_RISK]
+        )
         .exclude(initiative__stage__in=DEAD_STAGES)
+        .order_by("-latest_status", "-pk")  # regressed before at_risk, newest targets first
         .annotate(latest_id=Subquery(newest.values("pk")[:1]))
-        .values("latest_id")
+        .values("latest_id")[:limit]
     )
     return (
-        ResultSnapshot.objects.filter(
-            pk__in=latest_ids, status__in=[ResultStatus.REGRESSED, ResultStatus.AT_RISK]
-        )
+        ResultSnapshot.objects.filter(pk__in=latest_ids)
         .select_related("target__initiative", "target__metric")
-        .order_by("status", "-as_of")[:limit]
+        .order_by("-status", "-target_id")
     )
 
 

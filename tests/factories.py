@@ -162,10 +162,17 @@ class MeasurementFactory(factory.django.DjangoModelFactory):
 class ResultSnapshotFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = ResultSnapshot
+        skip_postgeneration_save = True
 
     target = factory.SubFactory(TargetFactory)
     as_of = factory.LazyFunction(timezone.localdate)
     status = ResultStatus.NO_DATA
+
+    @factory.post_generation
+    def latest_status(result, create, extracted, **kwargs):
+        """As the results job does: the target's latest_status follows its newest result."""
+        if create and not result.target.results.filter(as_of__gt=result.as_of).exists():
+            Target.objects.filter(pk=result.target_id).update(latest_status=result.status)
 
 
 class QuarterlyResultFactory(factory.django.DjangoModelFactory):

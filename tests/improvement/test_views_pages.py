@@ -156,6 +156,28 @@ def test_it_lists_regressed_results_on_the_dashboard(client_me):
     assert "-12.5 %" in html
 
 
+def test_it_lists_only_newest_results_regressed_first_on_the_dashboard(client_me):
+    today = timezone.localdate()
+    at_risk = TargetFactory(initiative__title="Shorter queues", initiative__stage=Stage.CHECK)
+    ResultSnapshotFactory(target=at_risk, status=ResultStatus.AT_RISK)
+    regressed = TargetFactory(initiative__title="Faster refunds", initiative__stage=Stage.CHECK)
+    ResultSnapshotFactory(target=regressed, status=ResultStatus.REGRESSED)
+    recovered = TargetFactory(initiative__title="Fewer returns", initiative__stage=Stage.CHECK)
+    ResultSnapshotFactory(
+        target=recovered, status=ResultStatus.REGRESSED, as_of=today - dt.timedelta(days=1)
+    )
+    ResultSnapshotFactory(target=recovered, status=ResultStatus.IMPROVING, as_of=today)
+    cancelled = TargetFactory(initiative__title="Old idea", initiative__stage=Stage.CANCELLED)
+    ResultSnapshotFactory(target=cancelled, status=ResultStatus.REGRESSED)
+
+    response = client_me.get(reverse("improvement:dashboard"))
+
+    html = response.content.decode()
+    assert html.index("Faster refunds") < html.index("Shorter queues")
+    assert "Fewer returns" not in html
+    assert "Old idea" not in html
+
+
 def test_it_shows_the_quarter_benefit_on_the_dashboard(client_me):
     today = timezone.localdate()
     QuarterlyResultFactory(

@@ -7,6 +7,7 @@ and checks the stored ResultSnapshot against figures worked out by hand in the t
 """
 
 import datetime as dt
+import importlib
 import math
 from decimal import Decimal
 
@@ -14,13 +15,14 @@ import pytest
 from scipy import stats as scipy_stats
 
 from improvement.models import Methodology, Stage
-from metrics.models import ChartKind, Direction, ResultSnapshot, ResultStatus
+from metrics.models import ChartKind, Direction, ResultSnapshot, ResultStatus, Target
 from metrics.results import control_charts
 from metrics.samples import fetch_samples
 from metrics.tasks import measure_results
 from tests.factories import (
     LiveInitiativeFactory,
     MetricFactory,
+    ResultSnapshotFactory,
     TargetFactory,
     record_series,
 )
@@ -551,3 +553,59 @@ def test_it_stores_the_chart_exactly_as_computed(chart_kind):
     expected = control_charts(samples, limit_points=5)[target.pk]
     assert ResultSnapshot.objects.get(target=target).control == expected
     assert expected["signals"]
+
+
+# --- the target's latest status ------------------------------------------------------------
+
+
+def latest_status(target) -> str:
+    target.refresh_from_db()
+    return target.latest_status
+
+
+def test_it_keeps_the_status_of_the_newest_result_on_the_target():
+    target = live_target(before=[10, 10, 11, 9], after=[6, 5, 6, 5])  # significantly worse
+
+    measure(target)
+
+    assert latest_status(target) == ResultStatus.REGRESSED
+
+
+def test_it_follows_the_status_when_a_later_result_changes_it():
+    target = live_target(after=[12])  # one point: improving, untested
+    measure(target)
+    record_series(target, first=CHANGE + dt.timedelta(days=1), values=[4, 3, 4])
+
+    measure(target, as_of=AS_OF + dt.timedelta(days=1))
+
+    assert latest_status(target) == ResultStatus.AT_RISK
+
+
+def test_it_leaves_the_status_alone_when_computing_an_older_date():
+    target = live_target(after=[12, 13, 12, 13])
+    measure(target)
+    assert latest_status(target) == ResultStatus.IMPROVING
+    ResultSnapshot.objects.filter(target=target).update(status=ResultStatus.REGRESSED)
+    Target.objects.filter(pk=target.pk).update(latest_status=ResultStatus.REGRESSED)
+
+    measure(target, as_of=AS_OF - dt.timedelta(days=30))  # a backfill
+
+    assert latest_status(target) == ResultStatus.REGRESSED
+
+
+def test_the_migration_fills_the_status_from_the_newest_result():
+    from django.apps import apps
+
+    migration = importlib.import_module("metrics.migrations.0007_target_latest_status")
+    target = live_target(after=[12, 13])
+    ResultSnapshotFactory(target=target, as_of=AS_OF, status=ResultStatus.AT_RISK)
+    ResultSnapshotFactory(
+        target=target, as_of=AS_OF - dt.timedelta(days=1), status=ResultStatus.ACHIEVED
+    )
+    without = live_target()
+    Target.objects.update(latest_status="")
+
+    migration.fill_latest_status(apps, None)
+
+    assert latest_status(target) == ResultStatus.AT_RISK
+    assert latest_status(without) == ""
