@@ -21,14 +21,23 @@ def matrix(request):
     order = request.GET.get("order", "matrix")
     if order not in ("matrix", "roi"):
         order = "matrix"
-    ranked = list(Initiative.objects.backlog(order).select_related("area", "owner"))
+    # Plain rows, in rank order: the page reads six fields of each idea, so building a
+    # model instance per backlog row would be most of its cost.
+    ranked = list(
+        Initiative.objects.backlog(order).values(
+            "pk", "title", "impact", "effort", "quadrant", "risk_adjusted_roi"
+        )
+    )
     high = settings.QUADRANT_THRESHOLD
     # A 5×5 grid: rows impact 5 → 1, columns effort 1 → 5; every idea in its cell.
     # The page stays the same size however long the backlog grows.
     cells = {(i, e): [] for i in SCORES for e in SCORES}
+    counts = dict.fromkeys(Quadrant.values, 0)
     for item in ranked:
-        if (item.impact, item.effort) in cells:
-            cells[item.impact, item.effort].append(item)
+        if (item["impact"], item["effort"]) in cells:
+            cells[item["impact"], item["effort"]].append(item)
+        if item["quadrant"]:
+            counts[item["quadrant"]] += 1
     grid = [
         [
             {
@@ -42,10 +51,6 @@ def matrix(request):
         ]
         for impact in reversed(SCORES)
     ]
-    counts = dict.fromkeys(Quadrant.values, 0)
-    for item in ranked:
-        if item.quadrant:
-            counts[item.quadrant] += 1
     context = {
         "grid": grid,
         "ranked": Paginator(ranked, RANKED_PER_PAGE).get_page(request.GET.get("page")),

@@ -178,3 +178,19 @@ def test_it_counts_and_ranks_the_items_of_a_quadrant(client):
     assert cell["count"] == 2
     assert [item["id"] for item in cell["items"]] == [higher.pk, lower.pk]
     assert set(cell["items"][0]) == ITEM_FIELDS
+
+
+def test_it_gives_matrix_items_exactly_as_the_backlog_serializer_does(client):
+    from improvement.models import Initiative
+    from improvement.serializers import BacklogItemSerializer
+
+    backlog_item(4, 2, estimated_annual_benefit=1000, estimated_cost=300, confidence="0.7")
+    backlog_item(2, 4, title="<b>Unscored costs</b>")
+
+    response = client.get("/api/matrix/")
+
+    items = [item for cell in response.json()["quadrants"].values() for item in cell["items"]]
+    expected = BacklogItemSerializer(Initiative.objects.backlog(), many=True).data
+    assert sorted(items, key=lambda item: item["id"]) == sorted(
+        (dict(item) for item in expected), key=lambda item: item["id"]
+    )
