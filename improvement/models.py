@@ -71,33 +71,20 @@ class Quadrant(models.TextChoices):
     AVOID = "avoid", "Avoid / postpone"
 
 
+# Quadrants in ranking order: quick wins first.
+QUADRANT_ORDER = [Quadrant.QUICK_WIN, Quadrant.MAJOR_PROJECT, Quadrant.FILL_IN, Quadrant.AVOID]
+
+
 class InitiativeQuerySet(models.QuerySet):
     def with_priority(self) -> "InitiativeQuerySet":
         """Annotate `quadrant`, `ratio` (impact/effort) and `risk_adjusted_roi`, in SQL.
 
         A score at or above settings.QUADRANT_THRESHOLD is high. Unscored initiatives
         have no quadrant; ROI is null without a positive cost."""
-        high = settings.QUADRANT_THRESHOLD
-        high_impact, high_effort = Q(impact__gte=high), Q(effort__gte=high)
-        unscored = Q(impact__isnull=True) | Q(effort__isnull=True)
-        quadrants = [
-            (Quadrant.QUICK_WIN, high_impact & ~high_effort),
-            (Quadrant.MAJOR_PROJECT, high_impact & high_effort),
-            (Quadrant.FILL_IN, ~high_impact & ~high_effort),
-            (Quadrant.AVOID, ~high_impact & high_effort),
-        ]
         as_float = lambda name: Cast(name, models.FloatField())  # noqa: E731
         return self.annotate(
-            quadrant=Case(
-                When(unscored, then=None),
-                *(When(condition, then=Value(code)) for code, condition in quadrants),
-                output_field=models.CharField(),
-            ),
-            # The quadrant's place in the ranking; unscored last.
-            quadrant_order=Case(
-                When(unscored, then=Value(len(quadrants))),
-                *(When(condition, then=Value(i)) for i, (_, condition) in enumerate(quadrants)),
-                output_field=models.IntegerField(),
+            quadrant=self._by_quadrant(
+                [Value(code) for code in QUADRANT_ORDER], None, models.CharField()
             ),
             ratio=as_float("impact") / as_float("effort"),
             risk_adjusted_roi=Case(
@@ -116,13 +103,34 @@ class InitiativeQuerySet(models.QuerySet):
             ),
         )
 
+    @staticmethod
+    def _by_quadrant(values: list, unscored, output_field) -> Case:
+        """values[i] for an initiative in QUADRANT_ORDER[i]; `unscored` without both scores.
+        Each condition assumes the ones before it failed, so it stays a plain comparison."""
+        high = settings.QUADRANT_THRESHOLD
+        quick_win, major_project, fill_in, avoid = values
+        return Case(
+            When(Q(impact__isnull=True) | Q(effort__isnull=True), then=Value(unscored)),
+            When(impact__gte=high, effort__lt=high, then=quick_win),
+            When(impact__gte=high, then=major_project),
+            When(effort__lt=high, then=fill_in),
+            default=avoid,
+            output_field=output_field,
+        )
+
     def ranked(self, order: str = "matrix") -> "InitiativeQuerySet":
         """Priority annotations plus `rank` (1 = do first), ordered by it.
 
         `matrix`: quadrant (quick wins first), then impact/effort ratio, then risk-adjusted
         ROI, then oldest first. `roi`: risk-adjusted ROI first, then the same."""
+        # The quadrant's place in the ranking; unscored last.
+        quadrant_order = self._by_quadrant(
+            [Value(i) for i in range(len(QUADRANT_ORDER))],
+            len(QUADRANT_ORDER),
+            models.IntegerField(),
+        )
         by_matrix = [
-            F("quadrant_order").asc(),
+            quadrant_order.asc(),
             F("ratio").desc(nulls_last=True),
             F("risk_adjusted_roi").desc(nulls_last=True),
             F("created_at").asc(),
