@@ -17,7 +17,7 @@ import numpy as np
 import psycopg
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from metrics import pgarrays, stats
@@ -156,7 +156,32 @@ def save(samples: Samples, result: Figures, charts: dict, *, as_of: dt.date) -> 
     now = timezone.now()
     if connection.vendor == "postgresql":
         _upsert_postgresql(samples, result, charts, as_of=as_of, now=now)
-        return
+    else:
+        _upsert(samples, result, charts, as_of=as_of, now=now)
+    keep_latest_status(samples, result, as_of=as_of)
+
+
+# Targets per UPDATE: SQLite caps the parameters of a statement.
+STATUS_BATCH = 500
+
+
+def keep_latest_status(samples: Samples, result: Figures, *, as_of: dt.date) -> None:
+    """Set latest_status where it changed (most runs: on few targets, or none) and
+    `as_of` is not older than the target's newest result."""
+    changed: dict[str, list[int]] = {}
+    for pk, before, now in zip(
+        samples.target_id, samples.latest_status, result.status.tolist(), strict=True
+    ):
+        if before != now:
+            changed.setdefault(now, []).append(pk)
+    newer = ResultSnapshot.objects.filter(target=OuterRef("pk"), as_of__gt=as_of)
+    for status, ids in changed.items():
+        for start in range(0, len(ids), STATUS_BATCH):
+            batch = ids[start : start + STATUS_BATCH]
+            Target.objects.filter(pk__in=batch).exclude(Exists(newer)).update(latest_status=status)
+
+
+def _upsert(samples: Samples, result: Figures, charts: dict, *, as_of, now) -> None:
     rows = [
         ResultSnapshot(
             target_id=pk,
@@ -175,14 +200,6 @@ def save(samples: Samples, result: Figures, charts: dict, *, as_of: dt.date) -> 
         unique_fields=["target", "as_of"],
         update_fields=FIGURE_FIELDS,
         batch_size=2000,
-    )
-    results = ResultSnapshot.objects.filter(target=OuterRef("pk"))
-    status = results.filter(as_of=as_of).values("status")[:1]
-    (
-        Target.objects.filter(Exists(results.filter(as_of=as_of)))
-        .exclude(Exists(results.filter(as_of__gt=as_of)))
-        .exclude(latest_status=Subquery(status))
-        .update(latest_status=Subquery(status))
     )
 
 
@@ -220,22 +237,6 @@ FROM unnest(
 )
 ON CONFLICT (target_id, as_of) DO UPDATE SET
 """ + ", ".join(f"{name} = EXCLUDED.{name}" for name in FIGURE_FIELDS)
-
-# The same statement keeps latest_status: only where it changes (most nights, few), and
-# not from a date older than a target's newest result (both sides of the statement see
-# the results as they were before it).
-UPSERT_SQL = f"""
-WITH written AS (
-{UPSERT_SQL}
-RETURNING target_id, status
-)
-UPDATE metrics_target t SET latest_status = w.status
-FROM written w
-WHERE t.id = w.target_id AND t.latest_status <> w.status
-  AND NOT EXISTS (
-      SELECT FROM metrics_resultsnapshot n WHERE n.target_id = t.id AND n.as_of > %(as_of)b::date
-  )
-"""
 
 # The numbers of a `control` object, sent as columns (NaN where there is no chart).
 CHART_NUMBERS = ["center", "ucl", "lcl", "mr_bar", "sigma"]

@@ -55,6 +55,8 @@ class Samples:
     n_after: np.ndarray
     mean_after: np.ndarray
     var_after: np.ndarray
+    # The status of each target's newest stored result ("" before the first).
+    latest_status: list[str] = field(default_factory=list)
     # Per target: arrays of measurement ids, values and sample sizes (NaN for none) after
     # the change, oldest first; filled for control-stage targets when series were asked for.
     series: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict)
@@ -98,9 +100,9 @@ def fetch_samples(
 
 
 def _columns(cols: list, series: dict) -> Samples:
-    """Samples from 15 columns: target id, initiative id, implemented_on, value_per_unit,
+    """Samples from 16 columns: target id, initiative id, implemented_on, value_per_unit,
     baseline, target, direction, chart kind, stage, n_b, mean_b, var_b, n_a, mean_a,
-    var_a (sequences or arrays; a missing number None or NaN)."""
+    var_a, latest status (sequences or arrays; a missing number None or NaN)."""
 
     def values(i):
         return cols[i].tolist() if isinstance(cols[i], np.ndarray) else list(cols[i])
@@ -127,6 +129,7 @@ def _columns(cols: list, series: dict) -> Samples:
         n_after=numbers(12),
         mean_after=numbers(13),
         var_after=numbers(14),
+        latest_status=values(15),
         series=series,
     )
 
@@ -155,7 +158,7 @@ AFTER_FROM_SQL = "greatest((i.implemented_on + time '00:00') AT TIME ZONE %(tz)s
 SAMPLES_SQL = f"""
 WITH t AS NOT MATERIALIZED (
     SELECT t.id, t.initiative_id, t.metric_id, i.implemented_on, t.value_per_unit,
-           t.baseline_value, t.target_value, i.stage,
+           t.baseline_value, t.target_value, i.stage, t.latest_status,
            CASE WHEN t.baseline_start IS NOT NULL AND t.baseline_end IS NOT NULL
                 THEN (t.baseline_start + time '00:00') AT TIME ZONE %(tz)s END AS window_from,
            CASE WHEN t.baseline_start IS NOT NULL AND t.baseline_end IS NOT NULL
@@ -169,7 +172,8 @@ SELECT array_agg(r.id), array_agg(r.initiative_id), array_agg(r.implemented_on),
        array_agg(r.value_per_unit), array_agg(r.baseline_value), array_agg(r.target_value),
        array_agg(r.direction), array_agg(r.chart_kind), array_agg(r.stage),
        array_agg(r.n_before), array_agg(r.mean_before), array_agg(r.var_before),
-       array_agg(r.n_after), array_agg(r.mean_after), array_agg(r.var_after)
+       array_agg(r.n_after), array_agg(r.mean_after), array_agg(r.var_after),
+       array_agg(r.latest_status)
 FROM (
 SELECT t.id, t.initiative_id, t.implemented_on, t.value_per_unit,
        coalesce(t.baseline_value, 'NaN') AS baseline_value,
@@ -178,7 +182,7 @@ SELECT t.id, t.initiative_id, t.implemented_on, t.value_per_unit,
        coalesce(a.n_before, 0) AS n_before, coalesce(a.mean_before, 'NaN') AS mean_before,
        coalesce(a.var_before, 'NaN') AS var_before,
        coalesce(a.n_after, 0) AS n_after, coalesce(a.mean_after, 'NaN') AS mean_after,
-       coalesce(a.var_after, 'NaN') AS var_after
+       coalesce(a.var_after, 'NaN') AS var_after, t.latest_status
 FROM t
 JOIN metrics_metric m ON m.id = t.metric_id
 LEFT JOIN (
@@ -289,13 +293,14 @@ def _fetch_orm(*, until, after_from, with_series, **scope) -> Samples:
             n_after=Count(value, filter=after),
             mean_after=Avg(value, filter=after),
             var_after=Variance(value, filter=after, sample=True),
+            latest=F("latest_status"),
         )
     )
     series = {}
     if with_series:
         charted = [row[0] for row in rows if row[8] in CONTROL_STAGES]
         series = dict(_stream_series(charted, until=until)) if charted else {}
-    return _columns(list(zip(*rows, strict=True)) if rows else [[]] * 15, series)
+    return _columns(list(zip(*rows, strict=True)) if rows else [[]] * 16, series)
 
 
 def _stream_series(target_ids: list[int], *, until: dt.datetime):
