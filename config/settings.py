@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",  # its widget templates, for FORM_RENDERER below
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
@@ -89,6 +90,10 @@ TEMPLATES = [
         },
     },
 ]
+
+# Widgets render with the project's template engine, so templates/django/forms/ can
+# override one of Django's widget templates (the select, for speed).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 DATABASES = {"default": env_database("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

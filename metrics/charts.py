@@ -8,6 +8,8 @@ line, and the signal points marked."""
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.utils.html import format_html_join
+
 WIDTH, HEIGHT = 640, 220
 LEFT, RIGHT, TOP, BOTTOM = 56, 12, 12, 28
 
@@ -31,6 +33,26 @@ class Chart:
     first: str = ""
     last: str = ""
     summary: str = ""
+
+    def circles(self) -> str:
+        """The points' markers as SVG, each titled with its date and value: formatted
+        here rather than by a template loop, which costs ~30 µs a point."""
+        return format_html_join(
+            "",
+            '<circle cx="{}" cy="{}" r="{}" class="{}"><title>{}</title></circle>',
+            (
+                (
+                    point["x"],
+                    point["y"],
+                    5 if point["rule"] else 2.5,
+                    "signal" if point["rule"] else "point",
+                    f"{point['label']} — rule {point['rule']} signal"
+                    if point["rule"]
+                    else point["label"],
+                )
+                for point in self.points
+            ),
+        )
 
 
 def run_chart(
