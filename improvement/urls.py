@@ -23,6 +23,8 @@ urlpatterns = [
     path("initiatives/<int:pk>/support/", initiative.support, name="support"),
     path("initiatives/<int:pk>/comments/", initiative.comment, name="comment"),
     path("initiatives/<int:pk>/targets/", metrics_views.target_add, name="target_add"),
+    path("initiatives/<int:pk>/targets/new/", metrics_views.target_form, name="target_form"),
+    path("targets/<int:pk>/record/", metrics_views.recording_forms, name="recording_forms"),
     path("targets/<int:pk>/measurements/", metrics_views.measurement_add, name="measurement_add"),
     path(
         "targets/<int:pk>/measurements/bulk/",

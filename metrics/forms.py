@@ -38,6 +38,11 @@ class TargetForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if initiative is not None:
             self.instance.initiative = initiative
+        # The catalog as a list, read with one plain query: left to itself the field reads
+        # it through a server-side cursor on PostgreSQL (DECLARE, FETCH, CLOSE) each time
+        # it renders. A POST is still checked against the queryset.
+        field = self.fields["metric"]
+        field.choices = [("", field.empty_label), *((m.pk, str(m)) for m in field.queryset)]
 
     def clean(self):
         data = super().clean()
@@ -129,3 +134,11 @@ def _parse_line(line: list[str]) -> tuple[dict | None, str | None]:
         if item["sample_size"] < 1:
             return None, "the sample size must be at least 1."
     return item, None
+
+
+def blank_recording_forms(target: Target) -> dict:
+    """A target's two recording forms, with ids of their own on a page of several."""
+    return {
+        "measurement_form": MeasurementForm(auto_id=f"id_t{target.pk}_%s"),
+        "bulk_form": BulkMeasurementForm(auto_id=f"id_t{target.pk}_%s"),
+    }

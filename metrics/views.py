@@ -3,12 +3,19 @@ pasted in bulk. The same services as the API; errors re-render the page."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import get_object_or_404, redirect
-from django.views.decorators.http import require_POST
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
 
+from improvement import roles
+from improvement.models import Initiative
 from improvement.views.initiative import initiative_url, load, page
 from metrics import services
-from metrics.forms import BulkMeasurementForm, MeasurementForm, TargetForm
+from metrics.forms import (
+    BulkMeasurementForm,
+    MeasurementForm,
+    TargetForm,
+    blank_recording_forms,
+)
 from metrics.models import MeasurementSource, Target
 
 
@@ -60,6 +67,53 @@ def _add_item_errors(form, errors: dict, items: list[dict]) -> None:
                     form.add_error(None, f"Line {items[index]['line']}: {problem}")
                 else:
                     form.add_error(field if field in form.fields else None, problem)
+
+
+# --- the recording forms, on demand ----------------------------------------------------
+# The initiative page keeps its recording panels closed and fetches their forms (htmx)
+# when one opens: most visits only read the page. Without JavaScript, the panel's link
+# opens the same forms as a page of their own.
+
+
+@require_GET
+def target_form(request, pk: int):
+    initiative = get_object_or_404(Initiative.objects.select_related("owner", "sponsor"), pk=pk)
+    _check_may_record(request.user, initiative)
+    return _forms_page(
+        request,
+        initiative,
+        "metrics/partials/target_form.html",
+        title="Add a target",
+        target_form=TargetForm(),
+    )
+
+
+@require_GET
+def recording_forms(request, pk: int):
+    target = get_object_or_404(
+        Target.objects.select_related("metric", "initiative__owner", "initiative__sponsor"), pk=pk
+    )
+    _check_may_record(request.user, target.initiative)
+    return _forms_page(
+        request,
+        target.initiative,
+        "metrics/partials/recording_forms.html",
+        title=f"Record measurements of {target.metric.name}",
+        target=target,
+        **blank_recording_forms(target),
+    )
+
+
+def _check_may_record(user, initiative) -> None:
+    if not roles.can_record(user, initiative):
+        raise PermissionDenied("Only the owner and the team record targets and measurements.")
+
+
+def _forms_page(request, initiative, partial: str, *, title: str, **context):
+    """The forms alone for htmx, else a page around them."""
+    context = {"initiative": initiative, "partial": partial, "title": title, **context}
+    template = partial if request.htmx else "metrics/forms_page.html"
+    return render(request, template, context)
 
 
 @require_POST

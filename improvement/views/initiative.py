@@ -14,7 +14,7 @@ from improvement import roles, services, workflow
 from improvement.forms import CommentForm, ExecutionForm, MoveForm, TriageForm
 from improvement.models import DMAIC_STAGES, PDCA_STAGES, Initiative, Stage, Support
 from metrics import selectors
-from metrics.forms import BulkMeasurementForm, MeasurementForm, TargetForm
+from metrics.forms import blank_recording_forms
 
 INTAKE = (Stage.SUBMITTED, Stage.BACKLOG)
 
@@ -57,15 +57,16 @@ def page(request, initiative: Initiative, *, status: int = 200, **forms):
     options = workflow.options(initiative=initiative, user=user)
     can_record = roles.can_record(user, initiative)
     targets = selectors.targets_for_page(initiative=initiative)
+    # The recording forms come with the page only to show a refused one's errors; else
+    # the page fetches them when their panel opens (metrics.views).
     bound_single = forms.pop("measurement_forms", {})
     bound_bulk = forms.pop("bulk_forms", {})
     for target in targets:
-        target.measurement_form = bound_single.get(target.pk) or MeasurementForm(
-            auto_id=f"id_t{target.pk}_%s"
-        )
-        target.bulk_form = bound_bulk.get(target.pk) or BulkMeasurementForm(
-            auto_id=f"id_t{target.pk}_%s"
-        )
+        target.measurement_form = target.bulk_form = None
+        if target.pk in bound_single or target.pk in bound_bulk:
+            blank = blank_recording_forms(target)
+            target.measurement_form = bound_single.get(target.pk) or blank["measurement_form"]
+            target.bulk_form = bound_bulk.get(target.pk) or blank["bulk_form"]
     is_reviewer = roles.is_reviewer(user) or roles.is_admin(user)
     can_execute = bool(roles.EXECUTION_FIELDS & roles.editable_fields(user, initiative))
     # Forms only for those who may use them: each costs a query to draw its choices.
@@ -84,7 +85,7 @@ def page(request, initiative: Initiative, *, status: int = 200, **forms):
         "execution_form": forms.pop("execution_form", None)
         or (ExecutionForm(instance=initiative) if can_execute else None),
         "comment_form": forms.pop("comment_form", None) or CommentForm(),
-        "target_form": forms.pop("target_form", None) or (TargetForm() if can_record else None),
+        "target_form": forms.pop("target_form", None),
         **forms,
     }
     return render(request, "improvement/initiative.html", context, status=status)

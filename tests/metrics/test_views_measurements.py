@@ -68,16 +68,38 @@ def target_data(metric, **overrides) -> dict:
     return {**data, **overrides}
 
 
-def test_it_shows_the_owner_the_target_form_with_labels(web_as, owner):
+def test_it_offers_the_owner_the_target_form_on_demand(web_as, owner):
     initiative = TriagedInitiativeFactory(owner=owner)
 
     response = web_as(owner).get(page_of(initiative))
 
     assert response.status_code == 200
     html = response.content.decode()
+    url = reverse("improvement:target_form", args=[initiative.pk])
     assert "Add a target" in html
+    assert f'<div hx-get="{url}" hx-trigger="intersect once" hx-swap="outerHTML">' in html
+    assert f'<a href="{url}">Open the target form</a>' in html  # without JavaScript
+    assert '<label for="id_metric">' not in html
+
+
+@pytest.mark.parametrize("htmx", [True, False])
+def test_it_shows_the_target_form_with_labels(web_as, owner, htmx):
+    initiative = TriagedInitiativeFactory(owner=owner, title="Faster refunds")
+    headers = {"HX-Request": "true"} if htmx else {}
+
+    response = web_as(owner).get(
+        reverse("improvement:target_form", args=[initiative.pk]), headers=headers
+    )
+
+    assert response.status_code == 200
+    html = response.content.decode()
     for field in ("metric", "is_primary", "baseline_value", "target_value", "benefit_type"):
         assert f'<label for="id_{field}">' in html
+    assert reverse("improvement:target_add", args=[initiative.pk]) in html
+    assert 'name="csrfmiddlewaretoken"' in html
+    # htmx gets the form alone; a browser without JavaScript a page around it.
+    assert ("<html" in html) is not htmx
+    assert ("Back to “Faster refunds”" in html) is not htmx
 
 
 def test_it_adds_a_target_for_the_owner(web_as, owner):
@@ -190,7 +212,7 @@ def test_it_refuses_a_forged_target_from_someone_off_the_team(web_as):
 # --- one measurement ------------------------------------------------------------------
 
 
-def test_it_labels_each_targets_measurement_form_apart(web_as, owner, target):
+def test_it_offers_each_targets_recording_forms_on_demand(web_as, owner, target):
     second = TargetFactory(initiative=target.initiative, is_primary=False)
 
     response = web_as(owner).get(page_of(target.initiative))
@@ -198,9 +220,61 @@ def test_it_labels_each_targets_measurement_form_apart(web_as, owner, target):
     assert response.status_code == 200
     html = response.content.decode()
     for each in (target, second):
-        assert f'<label for="id_t{each.pk}_observed_at">Observed at' in html
-        assert f'<label for="id_t{each.pk}_value">Value' in html
-        assert f'<label for="id_t{each.pk}_rows">Paste measurements' in html
+        url = reverse("improvement:recording_forms", args=[each.pk])
+        assert f'<div hx-get="{url}" hx-trigger="intersect once" hx-swap="outerHTML">' in html
+        assert f'<a href="{url}">Open the recording forms</a>' in html
+    assert "Observed at" not in html
+
+
+@pytest.mark.parametrize("htmx", [True, False])
+def test_it_labels_each_targets_recording_forms_apart(web_as, owner, target, htmx):
+    headers = {"HX-Request": "true"} if htmx else {}
+
+    response = web_as(owner).get(
+        reverse("improvement:recording_forms", args=[target.pk]), headers=headers
+    )
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f'<label for="id_t{target.pk}_observed_at">Observed at' in html
+    assert f'<label for="id_t{target.pk}_value">Value' in html
+    assert f'<label for="id_t{target.pk}_rows">Paste measurements' in html
+    assert f'action="{one_url(target)}"' in html
+    assert f'action="{bulk_url(target)}"' in html
+    assert ("<h1>Record measurements of Refund time</h1>" in html) is not htmx
+
+
+def test_it_refuses_the_recording_forms_to_someone_off_the_team(web_as, target):
+    visitor = web_as(UserFactory())
+
+    assert visitor.get(reverse("improvement:recording_forms", args=[target.pk])).status_code == 403
+    assert (
+        visitor.get(reverse("improvement:target_form", args=[target.initiative_id])).status_code
+        == 403
+    )
+
+
+def test_it_sends_a_signed_out_visitor_from_the_recording_forms_to_sign_in(client, target):
+    response = client.get(reverse("improvement:recording_forms", args=[target.pk]))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_it_draws_the_recording_forms_in_fixed_queries(web_as, owner, target, count_queries):
+    client = web_as(owner)
+    url = reverse("improvement:recording_forms", args=[target.pk])
+    client.get(url)
+
+    _, first = count_queries(client, url)
+    second = TargetFactory(initiative=target.initiative, is_primary=False)
+    MeasurementFactory.create_batch(5, target=second)
+    response, again = count_queries(
+        client, reverse("improvement:recording_forms", args=[second.pk])
+    )
+
+    assert response.status_code == 200
+    assert again == first
 
 
 def test_it_records_one_measurement(web_as, owner, target):
