@@ -29,17 +29,11 @@ from metrics.samples import CONTROL_STAGES, DEAD_STAGES, Samples, eligible_targe
 
 __all__ = ["CONTROL_STAGES", "DEAD_STAGES", "compute_results", "control_charts", "eligible_targets"]
 
+# What a recomputation rewrites of an existing row.
 FIGURE_FIELDS = [
     "n_before",
     "n_after",
-    "baseline_mean",
-    "current_mean",
-    "improvement",
-    "improvement_pct",
-    "progress_pct",
-    "welch_t",
-    "welch_df",
-    "p_value",
+    *NUMBER_FIELDS,
     "significant",
     "status",
     "realized_annual_benefit",
