@@ -32,3 +32,19 @@ def test_a_multiple_select_renders_what_django_does():
     django = widget.render("many", [1, 3], renderer=DjangoTemplates())
 
     assert markup(ours) == markup(django)
+
+
+def test_the_input_and_textarea_overrides_render_what_django_does():
+    widgets = [
+        forms.TextInput(attrs={"id": "t", "maxlength": 200, "required": True}),
+        forms.NumberInput(attrs={"step": "any"}),
+        forms.DateInput(attrs={"type": "date"}),
+        forms.CheckboxInput(),
+        forms.HiddenInput(),
+        forms.Textarea(attrs={"rows": 3, "placeholder": "2026-03-01,12.5"}),
+    ]
+    for widget in widgets:
+        for value in (None, "", "<b>1 & 2</b>", True):
+            ours = widget.render("f", value)
+            django = widget.render("f", value, renderer=DjangoTemplates())
+            assert markup(ours) == markup(django), (widget, value)
