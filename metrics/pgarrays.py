@@ -60,24 +60,28 @@ def binary_array(values, element: str, null=None) -> BinaryArray:
     return BinaryArray(header + body.tobytes())
 
 
+# Per array type read as NumPy: one element's record (its length, then its value) and the
+# native type to return; built once, as a dtype costs more to make than to use.
+RECORDS = {
+    oid: np.dtype([("length", ">i4"), ("value", ELEMENTS[e][1])]) for oid, e in ARRAYS.items()
+}
+NATIVE = {oid: np.dtype(ELEMENTS[e][1]).newbyteorder("=") for oid, e in ARRAYS.items()}
+HEADER = struct.Struct(">iiiii")  # ndim, has_null, element oid, length, lower bound
+
+
 class NumpyArrayLoader(adapt.Loader):
     """An int8[] or float8[] without NULLs, read as a NumPy array."""
 
     format = pq.Format.BINARY
 
     def load(self, data) -> np.ndarray:
-        dtype = np.dtype(ELEMENTS[ARRAYS[self.oid]][1])
-        ndim, has_null = struct.unpack_from(">ii", data)
-        if ndim == 0:  # an empty array
-            return np.empty(0, dtype=dtype.newbyteorder("="))
+        if len(data) < HEADER.size:  # an empty array has no dimension
+            return np.empty(0, dtype=NATIVE[self.oid])
+        ndim, has_null, _, length, _ = HEADER.unpack_from(data)
         if ndim != 1 or has_null:
             raise ValueError("only one-dimensional arrays without NULLs are read as NumPy arrays")
-        # Header: ndim, has_null, element oid, length, lower bound; then the elements.
-        (length,) = struct.unpack_from(">i", data, 12)
-        records = np.frombuffer(
-            data, dtype=[("length", ">i4"), ("value", dtype)], count=length, offset=20
-        )
-        return records["value"].astype(dtype.newbyteorder("="))
+        records = np.frombuffer(data, dtype=RECORDS[self.oid], count=length, offset=HEADER.size)
+        return records["value"].astype(NATIVE[self.oid])
 
 
 def register(cursor) -> None:

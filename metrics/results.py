@@ -11,7 +11,9 @@ idempotent. Dates are local days (settings.TIME_ZONE).
 
 import datetime as dt
 import json
+import math
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import numpy as np
 import psycopg
@@ -71,32 +73,69 @@ def compute_results(
     return len(samples)
 
 
-def control_charts(samples: Samples, *, limit_points: int) -> dict[int, dict]:
+@dataclass
+class Charts:
+    """The control charts of many targets as columns, one element per charted target;
+    `get(pk)` gives one target's `control` figure."""
+
+    target_id: list[int]
+    center: np.ndarray
+    ucl: np.ndarray
+    lcl: np.ndarray
+    mr_bar: np.ndarray  # NaN for a p-chart, which has none
+    sigma: np.ndarray
+    provisional: np.ndarray
+    signals: list[list[dict]]
+    _index: dict = field(default_factory=dict, repr=False)
+
+    def __len__(self) -> int:
+        return len(self.target_id)
+
+    def get(self, pk: int) -> dict | None:
+        if not self._index:
+            self._index.update((pk, i) for i, pk in enumerate(self.target_id))
+        i = self._index.get(pk)
+        if i is None:
+            return None
+        mr_bar = float(self.mr_bar[i])
+        return {
+            "center": float(self.center[i]),
+            "ucl": float(self.ucl[i]),
+            "lcl": float(self.lcl[i]),
+            "mr_bar": None if math.isnan(mr_bar) else mr_bar,
+            "sigma": float(self.sigma[i]),
+            "provisional": bool(self.provisional[i]),
+            "signals": self.signals[i],
+        }
+
+
+def control_charts(samples: Samples, *, limit_points: int) -> Charts:
     """The `control` figure of each charted target: limits from its first `limit_points`
     post-change points (all of them, provisional, when fewer; at least 2), and the
     Western Electric signals of the later points. A p-chart for proportions measured
     with sample sizes, else an individuals (XmR) chart."""
     charted = [pk for pk in samples.target_id if pk in samples.series]
     if not charted:
-        return {}
+        empty = np.empty(0)
+        return Charts([], empty, empty, empty, empty, empty, empty.astype(bool), [])
     proportion = dict(zip(samples.target_id, samples.proportion.tolist(), strict=True))
     ids, values, sizes = (
         np.concatenate([samples.series[pk][part] for pk in charted]) for part in range(3)
     )
-    lengths = [len(samples.series[pk][0]) for pk in charted]
+    lengths = np.array([len(samples.series[pk][0]) for pk in charted], dtype=np.int64)
     # A p-chart for a proportion; stats falls back to XmR for a series with a point
     # outside 0–1 or without a sample size.
     result = stats.control_charts(
         values,
-        np.array(lengths, dtype=np.int64),
+        lengths,
         limit_points=limit_points,
         p_chart=np.array([proportion[pk] for pk in charted], dtype=bool),
         sizes=sizes,
     )
     # Only the few points that signal need their timestamps: one query for them all.
     signal_ids = ids[result.signal_index].tolist()
-    observed = observed_at(signal_ids)
-    signals: dict[int, list] = {}
+    observed = observed_at(signal_ids) if signal_ids else {}
+    signals: list[list[dict]] = [[] for _ in charted]
     for pk, value, k, rule in zip(
         signal_ids,
         values[result.signal_index].tolist(),
@@ -104,25 +143,19 @@ def control_charts(samples: Samples, *, limit_points: int) -> dict[int, dict]:
         result.signal_rule.tolist(),
         strict=True,
     ):
-        signals.setdefault(k, []).append(
-            {"observed_at": observed[pk].isoformat(), "value": value, "rule": rule}
-        )
-    charts = {}
-    center, sigma = result.center.tolist(), result.sigma.tolist()
-    lcl, ucl, mr_bar = result.lcl.tolist(), result.ucl.tolist(), result.mr_bar.tolist()
-    for k, pk in enumerate(charted):
-        if not np.isfinite(center[k]):
-            continue
-        charts[pk] = {
-            "center": center[k],
-            "ucl": ucl[k],
-            "lcl": lcl[k],
-            "mr_bar": None if result.is_p[k] else mr_bar[k],
-            "sigma": sigma[k],
-            "provisional": lengths[k] < limit_points,
-            "signals": signals.get(k, []),
-        }
-    return charts
+        signals[k].append({"observed_at": observed[pk].isoformat(), "value": value, "rule": rule})
+    # At least 2 points make a chart.
+    keep = np.flatnonzero(np.isfinite(result.center))
+    return Charts(
+        target_id=[charted[k] for k in keep.tolist()],
+        center=result.center[keep],
+        ucl=result.ucl[keep],
+        lcl=result.lcl[keep],
+        mr_bar=np.where(result.is_p, np.nan, result.mr_bar)[keep],
+        sigma=result.sigma[keep],
+        provisional=(lengths < limit_points)[keep],
+        signals=[signals[k] for k in keep.tolist()],
+    )
 
 
 def observed_at(ids: list[int]) -> dict[int, dt.datetime]:
@@ -144,7 +177,7 @@ def observed_at(ids: list[int]) -> dict[int, dt.datetime]:
 # --- saving ------------------------------------------------------------------------------
 
 
-def save(samples: Samples, result: Figures, charts: dict, *, as_of: dt.date) -> None:
+def save(samples: Samples, result: Figures, charts: Charts, *, as_of: dt.date) -> None:
     """Upsert the results, and each target's latest_status where this date is its newest
     result's and the status changed."""
     now = timezone.now()
@@ -175,7 +208,7 @@ def keep_latest_status(samples: Samples, result: Figures, *, as_of: dt.date) -> 
             Target.objects.filter(pk__in=batch).exclude(Exists(newer)).update(latest_status=status)
 
 
-def _upsert(samples: Samples, result: Figures, charts: dict, *, as_of, now) -> None:
+def _upsert(samples: Samples, result: Figures, charts: Charts, *, as_of, now) -> None:
     rows = [
         ResultSnapshot(
             target_id=pk,
@@ -199,8 +232,10 @@ def _upsert(samples: Samples, result: Figures, charts: dict, *, as_of, now) -> N
 
 # One statement for every row, each column one array parameter. The numbers travel as
 # binary arrays written by NumPy (metrics.pgarrays); the server reads them by the casts.
-# The server also assembles each `control` object from its numbers: cheaper than
-# encoding 9,000 JSON documents in Python for the server to parse again.
+# The status goes as a code into the list of the statuses present. The charted targets'
+# numbers go as columns of their own, joined on the target, and the server assembles each
+# `control` object from them: cheaper than encoding 9,000 JSON documents in Python for
+# the server to parse again.
 UPSERT_SQL = """
 INSERT INTO metrics_resultsnapshot (
     target_id, n_before, n_after, baseline_mean, current_mean, improvement,
@@ -209,11 +244,11 @@ INSERT INTO metrics_resultsnapshot (
 )
 SELECT r.target_id, r.n_before, r.n_after, r.baseline_mean, r.current_mean, r.improvement,
        r.improvement_pct, r.progress_pct, r.welch_t, r.welch_df, r.p_value, r.significant,
-       r.status, r.realized_annual_benefit,
-       CASE WHEN r.center IS NOT NULL THEN jsonb_build_object(
-           'center', r.center, 'ucl', r.ucl, 'lcl', r.lcl, 'mr_bar', r.mr_bar,
-           'sigma', r.sigma, 'provisional', r.provisional,
-           'signals', coalesce(r.signals, '[]'::jsonb)
+       (%(statuses)b::text[])[r.status + 1], r.realized_annual_benefit,
+       CASE WHEN c.target_id IS NOT NULL THEN jsonb_build_object(
+           'center', c.center, 'ucl', c.ucl, 'lcl', c.lcl, 'mr_bar', c.mr_bar,
+           'sigma', c.sigma, 'provisional', c.provisional,
+           'signals', coalesce(c.signals, '[]'::jsonb)
        ) END,
        %(as_of)b::date, %(now)b::timestamptz
 FROM unnest(
@@ -221,25 +256,28 @@ FROM unnest(
     %(baseline_mean)b::float8[], %(current_mean)b::float8[], %(improvement)b::float8[],
     %(improvement_pct)b::float8[], %(progress_pct)b::float8[], %(welch_t)b::float8[],
     %(welch_df)b::float8[], %(p_value)b::float8[], %(significant)b::bool[],
-    %(status)b::text[], %(realized_annual_benefit)b::numeric[],
-    %(center)b::float8[], %(ucl)b::float8[], %(lcl)b::float8[], %(mr_bar)b::float8[],
-    %(sigma)b::float8[], %(provisional)b::bool[], %(signals)b::jsonb[]
+    %(status)b::int4[], %(realized_annual_benefit)b::numeric[]
 ) AS r(
     target_id, n_before, n_after, baseline_mean, current_mean, improvement,
     improvement_pct, progress_pct, welch_t, welch_df, p_value, significant, status,
-    realized_annual_benefit, center, ucl, lcl, mr_bar, sigma, provisional, signals
+    realized_annual_benefit
 )
+LEFT JOIN unnest(
+    %(charted)b::int8[], %(center)b::float8[], %(ucl)b::float8[], %(lcl)b::float8[],
+    %(mr_bar)b::float8[], %(sigma)b::float8[], %(provisional)b::bool[], %(signals)b::jsonb[]
+) AS c(target_id, center, ucl, lcl, mr_bar, sigma, provisional, signals)
+ON c.target_id = r.target_id
 ON CONFLICT (target_id, as_of) DO UPDATE SET
 """ + ", ".join(f"{name} = EXCLUDED.{name}" for name in FIGURE_FIELDS)
 
-# The numbers of a `control` object, sent as columns (NaN where there is no chart).
+# The numbers of a `control` object, sent as columns.
 CHART_NUMBERS = ["center", "ucl", "lcl", "mr_bar", "sigma"]
 
 
 def _upsert_postgresql(
-    samples: Samples, result: Figures, charts: dict, *, as_of: dt.date, now: dt.datetime
+    samples: Samples, result: Figures, charts: Charts, *, as_of: dt.date, now: dt.datetime
 ) -> None:
-    chart = [charts.get(pk) for pk in samples.target_id]
+    statuses, status = np.unique(result.status, return_inverse=True)
     params = {
         "as_of": as_of,
         "now": now,
@@ -248,18 +286,13 @@ def _upsert_postgresql(
         "n_after": binary_array(samples.n_after, "int4"),
         **{name: binary_array(getattr(result, name), "float8") for name in NUMBER_FIELDS},
         "significant": binary_array(result.significant, "bool", null=~result.tested),
-        "status": result.status.tolist(),
+        "statuses": statuses.tolist(),
+        "status": binary_array(status, "int4"),
         "realized_annual_benefit": result.realized_annual_benefit,
-        **{
-            name: binary_array(np.array([c and c[name] for c in chart], dtype=np.float64), "float8")
-            for name in CHART_NUMBERS
-        },
-        "provisional": binary_array(
-            np.array([bool(c and c["provisional"]) for c in chart]),
-            "bool",
-            null=np.array([c is None for c in chart]),
-        ),
-        "signals": [json.dumps(c["signals"]) if c and c["signals"] else None for c in chart],
+        "charted": binary_array(charts.target_id, "int8"),
+        **{name: binary_array(getattr(charts, name), "float8") for name in CHART_NUMBERS},
+        "provisional": binary_array(charts.provisional, "bool"),
+        "signals": [json.dumps(signals) if signals else None for signals in charts.signals],
     }
     connection.ensure_connection()
     # A plain psycopg cursor: server-side binding, parameters in binary (Django's cursor

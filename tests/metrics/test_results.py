@@ -550,7 +550,7 @@ def test_it_stores_the_chart_exactly_as_computed(chart_kind):
     measure(target)
 
     samples = fetch_samples(until=noon(AS_OF + dt.timedelta(days=1)), with_series=True)
-    expected = control_charts(samples, limit_points=5)[target.pk]
+    expected = control_charts(samples, limit_points=5).get(target.pk)
     assert ResultSnapshot.objects.get(target=target).control == expected
     assert expected["signals"]
 
