@@ -1,4 +1,6 @@
+import logging
 import os
+import time
 
 from celery import Celery
 
@@ -8,6 +10,31 @@ app = Celery("config")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
+log = logging.getLogger(__name__)
+
+
+class BrokerHealth:
+    """Whether this process should try the broker. After a failed publish it stops
+    trying for `settings.BROKER_BACKOFF` seconds, so a broker that is down or hung costs
+    one request its timeout (about 3 s when hung) rather than every request."""
+
+    def __init__(self) -> None:
+        self.down_until = 0.0
+
+    def available(self) -> bool:
+        return time.monotonic() >= self.down_until
+
+    def failed(self) -> None:
+        from django.conf import settings
+
+        self.down_until = time.monotonic() + settings.BROKER_BACKOFF
+
+    def reset(self) -> None:
+        self.down_until = 0.0
+
+
+broker_health = BrokerHealth()
+
 
 def enqueue_on_commit(task, *args, **kwargs) -> None:
     """Queue `task` once the current transaction commits.
@@ -15,14 +42,18 @@ def enqueue_on_commit(task, *args, **kwargs) -> None:
     A job is a consequence of what the user did, never a condition for it: if the broker
     is down (or, with no broker, the in-process run fails) the user's change stands, the
     failure is logged, and the nightly run catches up."""
-    import logging
-
     from django.db import transaction
 
     def send():
+        in_process = app.conf.task_always_eager
+        if not in_process and not broker_health.available():
+            log.error("Broker unavailable lately: %s%r not queued", task.name, args)
+            return
         try:
             task.apply_async(args=args, kwargs=kwargs)
         except Exception:
-            logging.getLogger(__name__).exception("Could not run or queue %s%r", task.name, args)
+            log.exception("Could not run or queue %s%r", task.name, args)
+            if not in_process:
+                broker_health.failed()
 
     transaction.on_commit(send)

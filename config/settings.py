@@ -239,6 +239,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Queueing a job must never hold a web request hostage to a down broker: give up within
 # about a second (the caller logs it; the nightly run catches up).
 CELERY_BROKER_CONNECTION_TIMEOUT = 1
+# After a publish fails, a process queues nothing for this many seconds (jobs are logged
+# as not queued), so a hung broker does not cost every request its timeout.
+BROKER_BACKOFF = env_int("BROKER_BACKOFF", 30, minimum=0)
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "max_retries": 2,
     "interval_start": 0,

@@ -54,6 +54,7 @@ def start_django(code: str = "", **variables: str | None) -> subprocess.Complete
         ("REDIS_URL", "http://x"),
         ("QUADRANT_THRESHOLD", "abc"),
         ("CONTROL_LIMIT_POINTS", "1"),
+        ("BROKER_BACKOFF", "-1"),
         ("EMAIL_URL", "ftp://x"),
         ("TIME_ZONE", "Mars/Olympus_Mons"),
         ("LOG_LEVEL", "chatty"),

@@ -3,7 +3,7 @@ import uuid
 
 import pytest
 
-from config.celery import app
+from config.celery import app, broker_health
 from tests.faults.support import (
     REDIS_SERVER,
     RedisServer,
@@ -37,9 +37,11 @@ def broker(celery_eager):
         app.conf.broker_url = url
         app.conf.task_always_eager = False
         reset_broker_connections()
+        broker_health.reset()
 
     yield use
     reset_broker_connections()
+    broker_health.reset()
     for key, value in saved.items():
         app.conf[key] = value
 

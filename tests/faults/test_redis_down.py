@@ -68,8 +68,11 @@ class Stopwatch:
 
 
 def test_it_saves_ideas_and_measurements_while_redis_is_down(
-    redis_server, broker, api_as, web_as, caplog
+    redis_server, broker, api_as, web_as, caplog, settings
 ):
+    # Every request tries the broker (see the back-off test below for what happens when
+    # a process stops trying for a while).
+    settings.BROKER_BACKOFF = 0
     owner, reviewer = UserFactory(), ReviewerFactory()
     area = AreaFactory()
     initiative = LiveInitiativeFactory(owner=owner, implemented_on=CHANGE)
@@ -207,3 +210,49 @@ def test_it_saves_a_measurement_while_redis_hangs(redis_server, broker, api_as, 
     assert timed.seconds["measurement, API"] < 2 * MAX_SECONDS
     assert Measurement.objects.filter(target=target).count() == 1
     assert [r.name for r in caplog.records if r.name == "config.celery"] == ["config.celery"]
+
+
+def test_it_stops_trying_a_hung_redis_for_a_while(redis_server, broker, api_as, caplog, settings):
+    """After one publish gives up, the process queues nothing for BROKER_BACKOFF seconds:
+    a hung Redis costs one request its timeout, the next ones nothing. Then it tries again."""
+    settings.BROKER_BACKOFF = 2
+    owner = UserFactory()
+    target = TargetFactory(initiative=LiveInitiativeFactory(owner=owner, implemented_on=CHANGE))
+    api = api_as(owner)
+    recompute = f"/api/initiatives/{target.initiative_id}/recompute/"
+    broker(redis_server.url)
+    redis = redis_server.client()
+    assert api.post(recompute).status_code == 202
+    assert redis.llen(QUEUE) == 1
+
+    redis_server.pause()
+    wake_up = threading.Timer(3 * MAX_SECONDS, redis_server.resume)
+    wake_up.start()
+    timed = Stopwatch()
+
+    def measure(name: str, day: int):
+        payload = {"target": target.pk, "observed_at": f"2026-03-{day:02}T12:00:00Z", "value": 8}
+        return timed(name, lambda: api.post("/api/measurements/", payload, format="json"))
+
+    try:
+        with caplog.at_level(logging.ERROR, logger="config.celery"):
+            first = measure("first, times out", 9)
+            second = measure("second, skips the broker", 10)
+    finally:
+        wake_up.cancel()
+        redis_server.resume()
+
+    assert (first.status_code, second.status_code) == (201, 201)
+    assert timed.seconds["first, times out"] > 1  # it did wait for the hung Redis
+    assert timed.seconds["second, skips the broker"] < 0.5
+    messages = [r.getMessage() for r in caplog.records if r.name == "config.celery"]
+    assert messages[0].startswith("Could not run or queue metrics.tasks.measure_results")
+    assert messages[1].startswith("Broker unavailable lately: metrics.tasks.measure_results")
+    assert Measurement.objects.filter(target=target).count() == 2
+
+    # After the back-off the process tries again, and the job reaches Redis. (The publish
+    # that timed out may have landed once Redis woke up: jobs are idempotent.)
+    time.sleep(settings.BROKER_BACKOFF)
+    queued = redis.llen(QUEUE)
+    assert api.post(recompute).status_code == 202
+    assert redis.llen(QUEUE) == queued + 1
