@@ -1,12 +1,14 @@
 """Realized results, computed from data: `compute_results()` for every eligible target
 (or one initiative's), as of a date.
 
-Set-based from end to end: one pass over the measurements gives every target's
-before/after count, mean and variance and the post-change series of the targets that
-need a control chart (metrics.samples); Welch's test, the figures and the control charts
-are computed for all targets at once with NumPy (metrics.figures, metrics.stats); the
-rows are upserted in one statement, one per target and as-of date, so recomputing is
-idempotent. Dates are local days (settings.TIME_ZONE).
+Set-based from end to end, in a fixed number of statements however many targets: one
+pass over the measurements gives every target's before/after count, mean and variance,
+and the targets that need a control chart get their post-change series
+(metrics.samples); Welch's test, the figures and the control charts are computed for all
+targets at once with NumPy (metrics.figures, metrics.stats); the rows are upserted in
+one statement, one per target and as-of date, so recomputing is idempotent; each
+target's latest_status follows where it changed. Dates are local days
+(settings.TIME_ZONE).
 """
 
 import datetime as dt

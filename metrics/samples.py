@@ -7,9 +7,10 @@ the change date) and of its "after" sample (from the change date, or `after_from
 later, up to `until`), and — when asked — each control-stage target's post-change series.
 
 Two implementations of one contract:
-- PostgreSQL: one SQL pass. Each target's bounds are computed once as timestamps (local
-  midnight of its dates), so the measurement scan compares timestamps, groups by target
-  id alone, and gathers the control series in the same pass.
+- PostgreSQL: two statements. The aggregate is one pass over the measurements, planned
+  in parallel, with each target's bounds computed once as timestamps (local midnights);
+  the series come from the (target, observed_at) index. Both answers arrive as NumPy
+  arrays (metrics.pgarrays).
 - Any other database (SQLite, the embedded default): the ORM, with the series streamed.
 Both are exercised by the whole suite, which CI runs on each database.
 """
