@@ -2,13 +2,14 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.forms.models import ModelChoiceIterator
 
+from improvement import roles
 from improvement.models import Initiative, Stage
 
 
 class IdeaForm(forms.ModelForm):
     class Meta:
         model = Initiative
-        fields = ["title", "problem_statement", "proposed_change", "area", "pillar"]
+        fields = roles.IDEA_FIELDS
         labels = {
             "title": "Title",
             "problem_statement": "What is the problem?",
@@ -70,16 +71,7 @@ class TriageForm(forms.ModelForm):
 
     class Meta:
         model = Initiative
-        fields = [
-            "impact",
-            "effort",
-            "methodology",
-            "owner",
-            "sponsor",
-            "estimated_annual_benefit",
-            "estimated_cost",
-            "confidence",
-        ]
+        fields = roles.TRIAGE_FIELDS
         labels = {
             "impact": "Impact (1–5)",
             "effort": "Effort (1–5)",
@@ -117,7 +109,7 @@ class ExecutionForm(forms.ModelForm):
 
     class Meta:
         model = Initiative
-        fields = ["root_cause", "implemented_on", "control_plan", "decision_note"]
+        fields = roles.EXECUTION_FIELDS
         labels = {"implemented_on": "Change went live on"}
         widgets = {
             "root_cause": forms.Textarea(attrs={"rows": 3}),

@@ -15,20 +15,19 @@ from improvement.models import Initiative, Stage
 
 TRIAGE_PERMISSION = "improvement.triage_initiative"
 
-IDEA_FIELDS = frozenset({"title", "problem_statement", "proposed_change", "area", "pillar"})
-TRIAGE_FIELDS = frozenset(
-    {
-        "impact",
-        "effort",
-        "methodology",
-        "owner",
-        "sponsor",
-        "estimated_annual_benefit",
-        "estimated_cost",
-        "confidence",
-    }
+# Who may edit which initiative fields, in the order the forms and the API list them.
+IDEA_FIELDS = ("title", "problem_statement", "proposed_change", "area", "pillar")
+TRIAGE_FIELDS = (
+    "impact",
+    "effort",
+    "methodology",
+    "owner",
+    "sponsor",
+    "estimated_annual_benefit",
+    "estimated_cost",
+    "confidence",
 )
-EXECUTION_FIELDS = frozenset({"root_cause", "implemented_on", "control_plan", "decision_note"})
+EXECUTION_FIELDS = ("root_cause", "implemented_on", "control_plan", "decision_note")
 
 
 def is_admin(user) -> bool:
@@ -53,17 +52,17 @@ def is_team_member(user, initiative: Initiative) -> bool:
 def editable_fields(user, initiative: Initiative) -> frozenset[str]:
     """The initiative fields this user may change now."""
     if is_admin(user):
-        return IDEA_FIELDS | TRIAGE_FIELDS | EXECUTION_FIELDS
-    fields = frozenset()
+        return frozenset((*IDEA_FIELDS, *TRIAGE_FIELDS, *EXECUTION_FIELDS))
+    fields = set()
     if user.pk == initiative.submitted_by_id and initiative.stage == Stage.SUBMITTED:
-        fields |= IDEA_FIELDS
+        fields.update(IDEA_FIELDS)
     if is_reviewer(user):
-        fields |= TRIAGE_FIELDS
+        fields.update(TRIAGE_FIELDS)
         if initiative.stage in (Stage.SUBMITTED, Stage.BACKLOG):
-            fields |= IDEA_FIELDS
+            fields.update(IDEA_FIELDS)
     if is_owner_or_sponsor(user, initiative):
-        fields |= EXECUTION_FIELDS
-    return fields
+        fields.update(EXECUTION_FIELDS)
+    return frozenset(fields)
 
 
 def can_record(user, initiative: Initiative) -> bool:

@@ -1,6 +1,7 @@
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
+from improvement import roles
 from improvement.models import Area, Initiative, Methodology, Stage
 
 User = get_user_model()
@@ -79,7 +80,7 @@ class InitiativeSerializer(serializers.ModelSerializer):
 class InitiativeCreateSerializer(serializers.ModelSerializer):
     class Meta:
         model = Initiative
-        fields = ["title", "problem_statement", "proposed_change", "area", "pillar"]
+        fields = roles.IDEA_FIELDS
         extra_kwargs = {"proposed_change": {"required": False}}
 
 
@@ -103,25 +104,7 @@ class InitiativeUpdateSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Initiative
-        fields = [
-            "title",
-            "problem_statement",
-            "proposed_change",
-            "area",
-            "pillar",
-            "impact",
-            "effort",
-            "methodology",
-            "owner",
-            "sponsor",
-            "estimated_annual_benefit",
-            "estimated_cost",
-            "confidence",
-            "root_cause",
-            "implemented_on",
-            "control_plan",
-            "decision_note",
-        ]
+        fields = [*roles.IDEA_FIELDS, *roles.TRIAGE_FIELDS, *roles.EXECUTION_FIELDS]
 
     def validate_methodology(self, value):
         initiative = self.instance

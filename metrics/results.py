@@ -88,7 +88,7 @@ class Charts:
     sigma: np.ndarray
     provisional: np.ndarray
     signals: list[list[dict]]
-    _index: dict = field(default_factory=dict, repr=False)
+    _index: dict = field(default_factory=dict, repr=False, compare=False)
 
     def __len__(self) -> int:
         return len(self.target_id)

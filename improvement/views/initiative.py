@@ -68,7 +68,7 @@ def page(request, initiative: Initiative, *, status: int = 200, **forms):
             target.measurement_form = bound_single.get(target.pk) or blank["measurement_form"]
             target.bulk_form = bound_bulk.get(target.pk) or blank["bulk_form"]
     is_reviewer = roles.is_reviewer(user) or roles.is_admin(user)
-    can_execute = bool(roles.EXECUTION_FIELDS & roles.editable_fields(user, initiative))
+    can_execute = not roles.editable_fields(user, initiative).isdisjoint(roles.EXECUTION_FIELDS)
     # Forms only for those who may use them: each costs a query to draw its choices.
     context = {
         "initiative": initiative,
