@@ -35,11 +35,13 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-# bandit: no high-severity finding in the application code.
+# bandit: no high-severity finding in the application code. lint-imports: the dependency
+# rules between the apps and packages (pyproject.toml [tool.importlinter]).
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/bandit -q -r config improvement metrics --severity-level high
+	$(BIN)/lint-imports --no-cache
 
 migrations-check: $(STAMP)
 	$(MANAGE) makemigrations --check --dry-run

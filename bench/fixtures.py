@@ -44,7 +44,7 @@ def ensure_results() -> int:
     from django.db import connection
 
     from metrics.models import ResultSnapshot
-    from metrics.results import compute_results
+    from metrics.results.compute import compute_results
 
     computed = 0
     if not ResultSnapshot.objects.filter(as_of=generate.AS_OF).exists():

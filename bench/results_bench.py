@@ -39,6 +39,10 @@ TARGET_FULL_VS_REFERENCE = 2.0
 TARGET_NAIVE_VS_FULL = 20.0
 TARGET_MEMORY_MB = 300.0
 MB = 1024 * 1024
+# --tiny: every step once on 100 initiatives, in a database dropped first, in seconds. It
+# shows the benchmark still runs end to end (CI runs it with --no-fail), not the figures.
+TINY = {"database": "improvement_bench_tiny", "initiatives": 100, "repeat": 1, "sample": 0.1}
+TINY_HELP = "100 initiatives, one round, in improvement_bench_tiny (dropped first)"
 
 
 def max_rss_mb() -> float:
@@ -105,7 +109,7 @@ def sent_statements(fn: Callable[[], object]) -> list[str]:
 
 
 def run_full(as_of: dt.date, progress=None) -> int:
-    from metrics.results import compute_results
+    from metrics.results.compute import compute_results
 
     return compute_results(as_of=as_of, progress=progress)
 
@@ -154,8 +158,8 @@ def run_reference(as_of: dt.date) -> list[tuple]:
     from django.db import connection
     from django.utils import timezone
 
-    from metrics.gates import day_start
-    from metrics.results import DEAD_STAGES
+    from improvement.models import DEAD_STAGES
+    from metrics.periods import day_start
 
     params = {
         "tz": timezone.get_current_timezone_name(),
@@ -200,12 +204,13 @@ def run_naive(target_ids: list[int], as_of: dt.date) -> None:
     from django.conf import settings
     from django.utils import timezone
 
+    from improvement.models import CONTROL_STAGES
     from metrics import stats
-    from metrics.figures import figures
-    from metrics.gates import day_start
     from metrics.models import ChartKind, ResultSnapshot, Target
-    from metrics.results import CONTROL_STAGES, control_charts
-    from metrics.samples import Samples
+    from metrics.periods import day_start
+    from metrics.results.compute import control_columns
+    from metrics.results.figures import figures
+    from metrics.results.samples import Samples
 
     def column(value):
         return np.array([np.nan if value is None else float(value)])
@@ -255,7 +260,7 @@ def run_naive(target_ids: list[int], as_of: dt.date) -> None:
             else {},
         )
         result = figures(one).row(0)
-        control = control_charts(one, limit_points=settings.CONTROL_LIMIT_POINTS).get(target.pk)
+        control = control_columns(one, limit_points=settings.CONTROL_LIMIT_POINTS).get(target.pk)
         ResultSnapshot.objects.update_or_create(
             target=target,
             as_of=as_of,
@@ -286,16 +291,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sample", type=float, default=0.01, help="naive-loop share (0.01)")
     parser.add_argument("--seed", type=int, default=1, help="of the naive-loop sample")
     parser.add_argument("--no-fail", action="store_true", help="report only; always exit 0")
+    parser.add_argument("--tiny", action="store_true", help=f"smoke run: {TINY_HELP}")
     args = parser.parse_args(argv)
+    if args.tiny:  # the tiny defaults, under anything given explicitly
+        parser.set_defaults(**TINY)
+        args = parser.parse_args(argv)
 
     from bench import db, generate
 
+    if args.tiny:
+        db.drop(args.database)
     db.setup(args.database or db.BENCH_DATABASE)
 
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from metrics.results import CONTROL_STAGES, eligible_targets
+    from improvement.models import CONTROL_STAGES
+    from metrics.results.samples import eligible_targets
 
     out = lambda *a: print(*a, flush=True)  # noqa: E731
     load_start = os.getloadavg()[0]

@@ -37,22 +37,28 @@ broker_health = BrokerHealth()
 
 
 def enqueue_on_commit(task, *args, **kwargs) -> None:
-    """Queue `task` once the current transaction commits.
+    """Queue `task` — a task, or a task's name — once the current transaction commits.
+
+    Services name the job they queue ("metrics.tasks.measure_results"): the task modules
+    import the services, so a service importing its task module would close an import
+    cycle. The name is looked up when the transaction commits.
 
     A job is a consequence of what the user did, never a condition for it: if the broker
     is down (or, with no broker, the in-process run fails) the user's change stands, the
     failure is logged, and the nightly run catches up."""
     from django.db import transaction
 
+    name = task if isinstance(task, str) else task.name
+
     def send():
         in_process = app.conf.task_always_eager
         if not in_process and not broker_health.available():
-            log.error("Broker unavailable lately: %s%r not queued", task.name, args)
+            log.error("Broker unavailable lately: %s%r not queued", name, args)
             return
         try:
-            task.apply_async(args=args, kwargs=kwargs)
+            app.tasks[name].apply_async(args=args, kwargs=kwargs)
         except Exception:
-            log.exception("Could not run or queue %s%r", task.name, args)
+            log.exception("Could not run or queue %s%r", name, args)
             if not in_process:
                 broker_health.failed()
 

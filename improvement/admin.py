@@ -18,7 +18,7 @@ from improvement.models import (
 )
 
 # The targets inline lives with the rest of the target admin (the frozen-baseline rule).
-from metrics.admin import TargetInline
+from metrics.admin.records import TargetInline
 
 
 @admin.register(Area)

@@ -3,7 +3,7 @@ from django.contrib.auth import get_user_model
 from django.forms.models import ModelChoiceIterator
 
 from improvement import roles
-from improvement.models import Initiative, Stage
+from improvement.models import INTAKE_STAGES, Initiative, Stage
 
 
 class IdeaForm(forms.ModelForm):
@@ -85,7 +85,7 @@ class TriageForm(forms.ModelForm):
         for name in ("owner", "sponsor"):
             self.fields[name].queryset = active_users()  # what a POST is checked against
             self.fields[name].people = people
-        if self.instance.stage not in (Stage.SUBMITTED, Stage.BACKLOG):
+        if self.instance.stage not in INTAKE_STAGES:
             self.fields["methodology"].disabled = True
             self.fields["methodology"].help_text = "Fixed once work has started."
 

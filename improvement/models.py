@@ -42,10 +42,18 @@ class Stage(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
+# Named sets of stages, defined once: everything that asks "where is this initiative in
+# its life" uses these.
+# An idea before work on it starts: reviewers triage it; methodology and scores can change.
+INTAKE_STAGES = (Stage.SUBMITTED, Stage.BACKLOG)
 PDCA_STAGES = (Stage.PLAN, Stage.DO, Stage.CHECK, Stage.ACT)
 DMAIC_STAGES = (Stage.DEFINE, Stage.MEASURE, Stage.ANALYZE, Stage.IMPROVE, Stage.CONTROL)
 # The stages an owner works in; only these can be put on hold.
 ACTIVE_STAGES = PDCA_STAGES + DMAIC_STAGES
+# The stages whose targets get a control chart: the change is in and being held.
+CONTROL_STAGES = (Stage.CONTROL, Stage.ACT, Stage.COMPLETED)
+# Initiatives that have not gone live, or never will: their targets have no results.
+DEAD_STAGES = (*INTAKE_STAGES, Stage.REJECTED, Stage.CANCELLED)
 
 
 SCORE = [MinValueValidator(1), MaxValueValidator(5)]

@@ -20,9 +20,7 @@ def notify(*, initiative: Initiative | None, kind: str, message: str, user_ids, 
             for pk in active.values_list("pk", flat=True).order_by("pk")
         ]
     )
-    from improvement.tasks import send_notification_emails
-
-    enqueue_on_commit(send_notification_emails, [row.pk for row in rows])
+    enqueue_on_commit("improvement.tasks.send_notification_emails", [row.pk for row in rows])
     return rows
 
 

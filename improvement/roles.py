@@ -11,7 +11,7 @@ organisation, so people can support and comment). Changing one depends on the ro
 - administrator (superuser): anything.
 """
 
-from improvement.models import Initiative, Stage
+from improvement.models import INTAKE_STAGES, Initiative, Stage
 
 TRIAGE_PERMISSION = "improvement.triage_initiative"
 
@@ -58,7 +58,7 @@ def editable_fields(user, initiative: Initiative) -> frozenset[str]:
         fields.update(IDEA_FIELDS)
     if is_reviewer(user):
         fields.update(TRIAGE_FIELDS)
-        if initiative.stage in (Stage.SUBMITTED, Stage.BACKLOG):
+        if initiative.stage in INTAKE_STAGES:
             fields.update(IDEA_FIELDS)
     if is_owner_or_sponsor(user, initiative):
         fields.update(EXECUTION_FIELDS)

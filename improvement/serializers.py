@@ -2,7 +2,7 @@ from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
 from improvement import roles
-from improvement.models import Area, Initiative, Methodology, Stage
+from improvement.models import INTAKE_STAGES, Area, Initiative, Methodology, Stage
 
 User = get_user_model()
 active_users = User.objects.filter(is_active=True)
@@ -108,7 +108,7 @@ class InitiativeUpdateSerializer(serializers.ModelSerializer):
 
     def validate_methodology(self, value):
         initiative = self.instance
-        started = initiative.stage not in (Stage.SUBMITTED, Stage.BACKLOG)
+        started = initiative.stage not in INTAKE_STAGES
         if started and value != initiative.methodology:
             raise serializers.ValidationError("The methodology is fixed once work has started.")
         return value

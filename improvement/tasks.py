@@ -4,6 +4,7 @@ from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from improvement.models import Notification
+from improvement.reminders import remind_stale
 
 # Transient failures worth retrying: the mail server or the network hiccupped.
 TRANSIENT = (ConnectionError, TimeoutError, OSError)
@@ -55,6 +56,4 @@ def send_notification_emails(notification_ids: list[int]) -> int:
     acks_late=True,
 )
 def send_stale_reminders() -> int:
-    from improvement.reminders import remind_stale
-
     return remind_stale()

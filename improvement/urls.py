@@ -1,7 +1,6 @@
 from django.urls import path
 
-from improvement.views import ideas, initiative, matrix, pages
-from metrics import views as metrics_views
+from improvement.views import ideas, initiative, matrix, pages, recording
 
 app_name = "improvement"
 
@@ -22,13 +21,13 @@ urlpatterns = [
     path("initiatives/<int:pk>/execution/", initiative.execution, name="execution"),
     path("initiatives/<int:pk>/support/", initiative.support, name="support"),
     path("initiatives/<int:pk>/comments/", initiative.comment, name="comment"),
-    path("initiatives/<int:pk>/targets/", metrics_views.target_add, name="target_add"),
-    path("initiatives/<int:pk>/targets/new/", metrics_views.target_form, name="target_form"),
-    path("targets/<int:pk>/record/", metrics_views.recording_forms, name="recording_forms"),
-    path("targets/<int:pk>/measurements/", metrics_views.measurement_add, name="measurement_add"),
+    path("initiatives/<int:pk>/targets/", recording.target_add, name="target_add"),
+    path("initiatives/<int:pk>/targets/new/", recording.target_form, name="target_form"),
+    path("targets/<int:pk>/record/", recording.recording_forms, name="recording_forms"),
+    path("targets/<int:pk>/measurements/", recording.measurement_add, name="measurement_add"),
     path(
         "targets/<int:pk>/measurements/bulk/",
-        metrics_views.measurement_bulk,
+        recording.measurement_bulk,
         name="measurement_bulk",
     ),
 ]

@@ -24,7 +24,7 @@ from improvement.models import (
     StageTransition,
     Support,
 )
-from metrics import gates as metric_facts
+from metrics import facts as metric_facts
 
 
 class Kind(enum.StrEnum):

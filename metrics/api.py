@@ -12,8 +12,9 @@ from rest_framework.views import APIView
 from config.celery import enqueue_on_commit
 from improvement import roles
 from improvement.models import Initiative
-from metrics import ledger, services
+from metrics import services
 from metrics.filters import MeasurementFilter, QuarterlyResultFilter
+from metrics.ledger import review
 from metrics.models import (
     Measurement,
     MeasurementSource,
@@ -30,6 +31,7 @@ from metrics.serializers import (
     ResultSerializer,
     TargetSerializer,
 )
+from metrics.tasks import measure_results
 
 
 class MetricViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -120,8 +122,6 @@ class RecomputeView(APIView):
 
     @extend_schema(request=None, responses={202: None})
     def post(self, request, pk):
-        from metrics.tasks import measure_results
-
         initiative = get_object_or_404(Initiative, pk=pk)
         if not (roles.can_record(request.user, initiative) or roles.is_reviewer(request.user)):
             self.permission_denied(
@@ -163,7 +163,7 @@ class QuarterlyResultViewSet(
         serializer.is_valid(raise_exception=True)
         changes = serializer.validated_data
         try:
-            ledger.validate_benefit(
+            review.validate_benefit(
                 row=row,
                 actor=request.user,
                 validated_benefit=changes.get("validated_benefit", row.validated_benefit),

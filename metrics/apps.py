@@ -6,4 +6,4 @@ class MetricsConfig(AppConfig):
     verbose_name = "Metrics and results"
 
     def ready(self):
-        from metrics import sqlite  # noqa: F401 - connects the SQLite aggregate fix
+        from metrics.results import sqlite  # noqa: F401 - connects the SQLite aggregate fix

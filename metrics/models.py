@@ -101,6 +101,17 @@ class Metric(models.Model):
         return self.direction == Direction.LOWER_IS_BETTER
 
 
+# A measurement inside its target's baseline window (inclusive local dates), as a filter
+# on Target's measurements. Used only on one initiative's few targets (the gates, the
+# freeze, the ORM's samples), so the date transform on observed_at costs nothing.
+IN_WINDOW = Q(
+    baseline_start__isnull=False,
+    baseline_end__isnull=False,
+    measurements__observed_at__date__gte=F("baseline_start"),
+    measurements__observed_at__date__lte=F("baseline_end"),
+)
+
+
 class Target(models.Model):
     """What an initiative promises to move: a metric, its frozen baseline and a target.
 
@@ -144,10 +155,17 @@ class Target(models.Model):
         max_length=10, choices=BenefitType.choices, default=BenefitType.HARD
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
-    # The status of the newest result, kept by the results job (metrics.results) so that
+    # The status of the newest result, kept by the results job (metrics.results.compute) so that
     # "what is at risk" is an index lookup rather than a look at every target's results.
+    # db_default too: a row inserted outside the ORM (bench.generate, a bulk load) starts
+    # with no result, as one made through the ORM does.
     latest_status = models.CharField(
-        max_length=20, choices=ResultStatus.choices, blank=True, editable=False
+        max_length=20,
+        choices=ResultStatus.choices,
+        blank=True,
+        editable=False,
+        default="",
+        db_default="",
     )
 
     class Meta:

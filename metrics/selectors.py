@@ -8,9 +8,9 @@ from decimal import Decimal
 from django.db.models import F, OuterRef, Q, Subquery, Sum, Window
 from django.db.models.functions import JSONObject, RowNumber
 
-from metrics.charts import run_chart
 from metrics.models import Measurement, QuarterlyResult, ResultSnapshot, ResultStatus, Target
-from metrics.samples import DEAD_STAGES
+from metrics.results.samples import DEAD_STAGES
+from metrics.run_chart import run_chart
 
 CHART_POINTS = 200  # the most recent points drawn per target
 

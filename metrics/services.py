@@ -6,6 +6,7 @@ import datetime as dt
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 
+from config.celery import enqueue_on_commit
 from improvement import roles
 from improvement.models import Initiative
 from metrics.models import ChartKind, Measurement, MeasurementSource, Target
@@ -136,8 +137,5 @@ def _instant(when: dt.datetime) -> dt.datetime | None:
 
 def _queue_results(initiative_ids: set[int]) -> None:
     """Recompute results for the initiatives that got new data, after commit."""
-    from config.celery import enqueue_on_commit
-    from metrics.tasks import measure_results
-
     for initiative_id in sorted(initiative_ids):
-        enqueue_on_commit(measure_results, initiative_id=initiative_id)
+        enqueue_on_commit("metrics.tasks.measure_results", initiative_id=initiative_id)

@@ -3,6 +3,10 @@
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
+from metrics.ledger.rollup import rollup_open_quarters, rollup_quarter
+from metrics.results.compute import compute_results
+from metrics.results.sustainment import watch
+
 # Worth retrying: the database connection dropped or the server was briefly away.
 TRANSIENT = (OperationalError, InterfaceError)
 RETRY = {
@@ -18,22 +22,16 @@ RETRY = {
 @shared_task(soft_time_limit=25 * 60, time_limit=30 * 60, **RETRY)
 def measure_results(initiative_id: int | None = None, as_of: str | None = None) -> int:
     """Results for one initiative (after new measurements) or all (nightly)."""
-    from metrics.results import compute_results
-
     return compute_results(initiative_id=initiative_id, as_of=as_of)
 
 
 @shared_task(soft_time_limit=25 * 60, time_limit=30 * 60, **RETRY)
 def quarterly_rollup() -> int:
-    from metrics.ledger import rollup_open_quarters
-
     return rollup_open_quarters()
 
 
 @shared_task(soft_time_limit=10 * 60, time_limit=15 * 60, **RETRY)
 def sustainment_watch() -> int:
-    from metrics.sustainment import watch
-
     return watch()
 
 
@@ -41,6 +39,4 @@ def sustainment_watch() -> int:
 def rollup_ledger_row(year: int, quarter: int, initiative_id: int) -> int:
     """One initiative's ledger row of one quarter, queued from the review desk; writes
     nothing once the quarter is closed."""
-    from metrics.ledger import rollup_quarter
-
     return rollup_quarter(year=year, quarter=quarter, initiative_id=initiative_id)

@@ -19,7 +19,7 @@ from improvement.models import (
     StageTransition,
     Support,
 )
-from metrics.admin import MEASUREMENT_INLINE_ROWS
+from metrics.admin.records import MEASUREMENT_INLINE_ROWS
 from metrics.models import (
     BaselineSource,
     Measurement,

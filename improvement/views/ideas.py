@@ -9,7 +9,14 @@ from django.shortcuts import redirect, render
 from improvement import services
 from improvement.filters import InitiativeFilter
 from improvement.forms import IdeaForm
-from improvement.models import DMAIC_STAGES, PDCA_STAGES, Initiative, Methodology, Stage
+from improvement.models import (
+    DMAIC_STAGES,
+    INTAKE_STAGES,
+    PDCA_STAGES,
+    Initiative,
+    Methodology,
+    Stage,
+)
 
 SIMILAR_MIN_WORD = 4
 
@@ -55,7 +62,7 @@ def initiative_list(request):
 
 
 BOARDS = [
-    ("Intake", "", (Stage.SUBMITTED, Stage.BACKLOG)),
+    ("Intake", "", INTAKE_STAGES),
     ("PDCA", Methodology.PDCA, (*PDCA_STAGES, Stage.COMPLETED)),
     ("DMAIC", Methodology.DMAIC, (*DMAIC_STAGES, Stage.COMPLETED)),
 ]
@@ -65,10 +72,9 @@ CARDS_PER_COLUMN = 30
 def board(request):
     """A column per stage for each methodology, newest moves first: two queries, the
     first CARDS_PER_COLUMN cards of every column (a window function) and the counts."""
-    intake = [Stage.SUBMITTED, Stage.BACKLOG]
     # Intake columns hold every methodology; the others one methodology each.
     column = Case(
-        When(stage__in=intake, then=Value("")),
+        When(stage__in=INTAKE_STAGES, then=Value("")),
         default=F("methodology"),
         output_field=CharField(),
     )

@@ -12,11 +12,9 @@ from django.views.decorators.http import require_POST
 
 from improvement import roles, services, workflow
 from improvement.forms import CommentForm, ExecutionForm, MoveForm, TriageForm
-from improvement.models import DMAIC_STAGES, PDCA_STAGES, Initiative, Stage, Support
+from improvement.models import DMAIC_STAGES, INTAKE_STAGES, PDCA_STAGES, Initiative, Stage, Support
 from metrics import selectors
 from metrics.forms import blank_recording_forms
-
-INTAKE = (Stage.SUBMITTED, Stage.BACKLOG)
 
 
 def load(pk: int, user) -> Initiative:
@@ -38,7 +36,7 @@ def load(pk: int, user) -> Initiative:
 
 def steps(initiative: Initiative) -> list[dict]:
     """The stage stepper: the methodology's stages, each done, current or to come."""
-    path = list(INTAKE)
+    path = list(INTAKE_STAGES)
     if initiative.methodology == "pdca":
         path += [*PDCA_STAGES, Stage.COMPLETED]
     elif initiative.methodology == "dmaic":
@@ -58,7 +56,7 @@ def page(request, initiative: Initiative, *, status: int = 200, **forms):
     can_record = roles.can_record(user, initiative)
     targets = selectors.targets_for_page(initiative=initiative)
     # The recording forms come with the page only to show a refused one's errors; else
-    # the page fetches them when their panel opens (metrics.views).
+    # the page fetches them when their panel opens (improvement.views.recording).
     bound_single = forms.pop("measurement_forms", {})
     bound_bulk = forms.pop("bulk_forms", {})
     for target in targets:

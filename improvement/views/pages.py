@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from improvement import roles
 from improvement.models import ACTIVE_STAGES, Initiative, Notification, Quadrant, Stage
 from metrics import selectors
-from metrics.ledger import previous_quarter, quarter_of
+from metrics.periods import previous_quarter, quarter_of
 
 
 def dashboard(request):

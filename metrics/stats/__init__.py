@@ -23,7 +23,7 @@ Each computation has one implementation, over many series or pairs at once, and 
 one-series functions are that implementation for one series:
 
 * ``welch_many`` (``welch``), in ``welch.py``;
-* ``control_charts`` (``xmr_limits``, ``p_chart_limits``), in ``charts.py``: limits
+* ``control_charts`` (``xmr_limits``, ``p_chart_limits``), in ``control.py``: limits
   from each series' first points and the signals of its later points;
 * ``rules_many`` (``western_electric``, ``series_signals``), in ``rules.py``: signals
   against any centre and sigma.
@@ -33,10 +33,10 @@ being ``values[offset[k] : offset[k] + lengths[k]]``.
 """
 
 from metrics.stats._arrays import BoolArray, FloatArray, IntArray
-from metrics.stats.charts import (
+from metrics.stats.control import (
     D2,
-    Charts,
     Limits,
+    SeriesControl,
     control_charts,
     p_chart_limits,
     p_sigmas,
@@ -50,10 +50,10 @@ __all__ = [
     "D2",
     "WESTERN_ELECTRIC_RULES",
     "BoolArray",
-    "Charts",
     "FloatArray",
     "IntArray",
     "Limits",
+    "SeriesControl",
     "Signal",
     "Summary",
     "Welch",

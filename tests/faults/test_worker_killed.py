@@ -41,7 +41,8 @@ from django.db.models import Count
 
 from improvement.models import Methodology, Stage
 from metrics.models import ChartKind, Direction, ResultSnapshot
-from metrics.results import FIGURE_FIELDS, compute_results
+from metrics.results.compute import compute_results
+from metrics.results.figures import FIGURE_FIELDS
 from metrics.tasks import measure_results
 from tests.factories import (
     InitiativeFactory,

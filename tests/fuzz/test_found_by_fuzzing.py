@@ -7,7 +7,7 @@ from django.urls import reverse
 from drf_spectacular.generators import SchemaGenerator
 
 from metrics.models import Measurement, ResultSnapshot
-from metrics.results import compute_results
+from metrics.results.compute import compute_results
 from metrics.services import MAX_SAMPLE_SIZE, MAX_VALUE
 from tests.factories import (
     InitiativeFactory,

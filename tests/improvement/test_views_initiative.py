@@ -16,7 +16,7 @@ from improvement.models import (
     Support,
 )
 from metrics.models import BaselineSource, ResultStatus
-from metrics.results import compute_results
+from metrics.results.compute import compute_results
 from tests.factories import (
     CommentFactory,
     InitiativeFactory,

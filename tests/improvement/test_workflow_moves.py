@@ -10,7 +10,7 @@ import pytest
 
 from improvement import workflow
 from improvement.models import Initiative, Methodology, Stage, StageTransition, Support
-from metrics.gates import day_start
+from metrics.periods import day_start
 from tests.factories import (
     InitiativeFactory,
     MeasurementFactory,

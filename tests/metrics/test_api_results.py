@@ -154,7 +154,7 @@ def initiative_with_data(db):
         MeasurementFactory(
             target=target, observed_at=dt.datetime(2026, 3, day, tzinfo=dt.UTC), value=value
         )
-    from metrics.gates import freeze_baselines
+    from metrics.facts import freeze_baselines
 
     freeze_baselines(initiative_id=initiative.pk, actor=initiative.owner)
     return initiative

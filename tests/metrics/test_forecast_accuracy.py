@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from metrics import reports
+from metrics.ledger import reports
 from tests.factories import (
     AreaFactory,
     LedgerRowFactory,

@@ -13,10 +13,10 @@ from scipy import stats as scipy_stats
 
 from config.celery import app
 from improvement.models import Area, Initiative, Methodology, Pillar, Stage
-from metrics import results as results_module
-from metrics.ledger import rollup_quarter
+from metrics import tasks as tasks_module
+from metrics.ledger.rollup import rollup_quarter
 from metrics.models import Measurement, QuarterlyResult, ResultSnapshot, Target
-from metrics.results import compute_results
+from metrics.results.compute import compute_results
 from metrics.tasks import measure_results, quarterly_rollup
 from tests.factories import (
     LiveInitiativeFactory,
@@ -131,7 +131,7 @@ def test_it_returns_quietly_for_an_initiative_that_is_gone(db):
 @pytest.mark.usefixtures("celery_eager")
 def test_it_retries_a_dropped_database_connection(controlled_target, monkeypatch):
     calls = []
-    real = results_module.compute_results
+    real = tasks_module.compute_results
 
     def flaky(**kwargs):
         calls.append(kwargs)
@@ -139,7 +139,7 @@ def test_it_retries_a_dropped_database_connection(controlled_target, monkeypatch
             raise OperationalError("server closed the connection unexpectedly")
         return real(**kwargs)
 
-    monkeypatch.setattr(results_module, "compute_results", flaky)
+    monkeypatch.setattr(tasks_module, "compute_results", flaky)
 
     # throw=False: an eager task re-runs its retry in place instead of raising Retry.
     outcome = measure_results.apply(kwargs={"as_of": AS_OF.isoformat()}, throw=False)
@@ -157,7 +157,7 @@ def test_it_does_not_retry_a_programming_error(controlled_target, monkeypatch):
         calls.append(kwargs)
         raise ValueError("a bug, not a hiccup")
 
-    monkeypatch.setattr(results_module, "compute_results", broken)
+    monkeypatch.setattr(tasks_module, "compute_results", broken)
 
     outcome = measure_results.apply(kwargs={"as_of": AS_OF.isoformat()}, throw=False)
 

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from improvement.models import Stage
-from metrics.ledger import quarter_benefit, rollup_open_quarters, rollup_quarter
+from metrics.ledger.rollup import quarter_benefit, rollup_open_quarters, rollup_quarter
 from metrics.models import Direction, Measurement, QuarterlyResult, ResultStatus
 from tests.factories import (
     LiveInitiativeFactory,

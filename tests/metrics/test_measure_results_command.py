@@ -106,8 +106,8 @@ def test_it_rolls_up_the_open_quarters_from_the_command_line(db):
     from django.core.management import call_command
     from django.utils import timezone
 
-    from metrics.ledger import quarter_bounds, quarter_of
     from metrics.models import QuarterlyResult
+    from metrics.periods import quarter_bounds, quarter_of
     from tests.factories import MeasurementFactory, TargetFactory, TriagedInitiativeFactory
 
     year, quarter = quarter_of(timezone.localdate())

@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import timezone
 
-from metrics import ledger
+from metrics.ledger import review, rollup
 from metrics.models import QuarterClose, QuarterClosed, QuarterlyResult
 from metrics.tasks import rollup_ledger_row
 from tests.factories import (
@@ -46,7 +46,7 @@ def rolled_up():
     )
     record_series(target, first=dt.date(2026, 2, 6), values=[20, 22, 18, 20])
     record_series(target, first=dt.date(2026, 2, 10), values=[15, 16, 14, 15])
-    ledger.rollup_quarter(year=2026, quarter=1)
+    rollup.rollup_quarter(year=2026, quarter=1)
     return target
 
 
@@ -56,7 +56,7 @@ def rolled_up():
 def test_it_closes_a_reviewed_quarter_for_a_reviewer(reviewer):
     reviewed_row(reviewer)
 
-    close = ledger.close_quarter(year=2026, quarter=1, actor=reviewer, note="Signed off.")
+    close = review.close_quarter(year=2026, quarter=1, actor=reviewer, note="Signed off.")
 
     stored = QuarterClose.objects.get(year=2026, quarter=1)
     assert stored == close
@@ -68,7 +68,7 @@ def test_it_lets_only_reviewers_close_a_quarter(make):
     LedgerRowFactory(reviewed_at=timezone.now())
 
     with pytest.raises(PermissionDenied):
-        ledger.close_quarter(year=2026, quarter=1, actor=make(), confirm_unreviewed=True)
+        review.close_quarter(year=2026, quarter=1, actor=make(), confirm_unreviewed=True)
 
     assert not QuarterClose.objects.exists()
 
@@ -77,11 +77,11 @@ def test_it_refuses_to_close_with_unreviewed_rows_unless_confirmed(reviewer):
     reviewed_row(reviewer)
     LedgerRowFactory.create_batch(2)
 
-    with pytest.raises(ledger.UnreviewedRows, match="2026 Q1 has 2 rows not reviewed yet"):
-        ledger.close_quarter(year=2026, quarter=1, actor=reviewer)
+    with pytest.raises(review.UnreviewedRows, match="2026 Q1 has 2 rows not reviewed yet"):
+        review.close_quarter(year=2026, quarter=1, actor=reviewer)
     assert not QuarterClose.objects.exists()
 
-    ledger.close_quarter(year=2026, quarter=1, actor=reviewer, confirm_unreviewed=True)
+    review.close_quarter(year=2026, quarter=1, actor=reviewer, confirm_unreviewed=True)
     assert QuarterClose.objects.filter(year=2026, quarter=1).exists()
 
 
@@ -89,22 +89,22 @@ def test_it_closes_a_quarter_only_once(reviewer):
     QuarterCloseFactory(year=2026, quarter=1)
 
     with pytest.raises(QuarterClosed, match="already closed"):
-        ledger.close_quarter(year=2026, quarter=1, actor=reviewer, confirm_unreviewed=True)
+        review.close_quarter(year=2026, quarter=1, actor=reviewer, confirm_unreviewed=True)
 
     assert QuarterClose.objects.count() == 1
 
 
 def test_it_refuses_every_review_change_in_a_closed_quarter(reviewer):
     row = LedgerRowFactory()
-    ledger.close_quarter(year=2026, quarter=1, actor=reviewer, confirm_unreviewed=True)
+    review.close_quarter(year=2026, quarter=1, actor=reviewer, confirm_unreviewed=True)
     before = snapshot()
 
     with pytest.raises(QuarterClosed):
-        ledger.validate_benefit(
+        review.validate_benefit(
             row=row, actor=reviewer, validated_benefit=Decimal("1"), review_note="late"
         )
     with pytest.raises(QuarterClosed):
-        ledger.mark_reviewed(rows=[row], actor=reviewer)
+        review.mark_reviewed(rows=[row], actor=reviewer)
     row.refresh_from_db()
     row.review_note = "straight to the model"
     with pytest.raises(QuarterClosed):
@@ -304,13 +304,13 @@ def test_it_accepts_only_the_review_fields_through_the_api(api_as, reviewer):
 
 @pytest.mark.usefixtures("celery_eager")
 def test_it_leaves_a_closed_quarter_to_the_jobs(rolled_up, reviewer, client, staff_reviewer):
-    ledger.close_quarter(year=2026, quarter=1, actor=reviewer, confirm_unreviewed=True)
+    review.close_quarter(year=2026, quarter=1, actor=reviewer, confirm_unreviewed=True)
     before = snapshot()
     record_series(rolled_up, first=dt.date(2026, 3, 20), values=[5, 5, 5])  # late data
     row = QuarterlyResult.objects.get()
     client.force_login(staff_reviewer)
 
-    nightly = ledger.rollup_open_quarters(today=dt.date(2026, 4, 2))  # Q1 and Q2
+    nightly = rollup.rollup_open_quarters(today=dt.date(2026, 4, 2))  # Q1 and Q2
     on_demand = rollup_ledger_row.delay(
         year=2026, quarter=1, initiative_id=rolled_up.initiative_id
     ).get()

@@ -12,7 +12,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection, transaction
 
-from metrics import ledger
+from metrics.ledger import review, rollup
 from metrics.models import QuarterClose, QuarterClosed, QuarterlyResult
 from tests.factories import LiveInitiativeFactory, ReviewerFactory, TargetFactory, record_series
 from tests.improvement.test_concurrency import (
@@ -53,10 +53,10 @@ def close_while_second_waits(second_job):
 
     def first():
         with transaction.atomic():
-            ledger.lock_quarter(2026, 1)
+            rollup.lock_quarter(2026, 1)
             locked.set()
             wait_until_blocking(_wait_for(second_pid))
-            return ledger.close_quarter(
+            return review.close_quarter(
                 year=2026, quarter=1, actor=reviewer, confirm_unreviewed=True
             )
 
@@ -81,7 +81,7 @@ def test_it_makes_a_first_rollup_wait_for_a_close_of_a_quarter_with_no_rows():
     # No rows yet, so no row to lock: the advisory lock is what makes the rollup wait.
     live_target()
 
-    closed, written = close_while_second_waits(lambda: ledger.rollup_quarter(year=2026, quarter=1))
+    closed, written = close_while_second_waits(lambda: rollup.rollup_quarter(year=2026, quarter=1))
 
     assert isinstance(closed, QuarterClose), closed
     assert written == 0
@@ -90,12 +90,12 @@ def test_it_makes_a_first_rollup_wait_for_a_close_of_a_quarter_with_no_rows():
 
 def test_it_makes_a_review_wait_for_a_close_and_then_refuses_it():
     live_target()
-    ledger.rollup_quarter(year=2026, quarter=1)
+    rollup.rollup_quarter(year=2026, quarter=1)
     row = QuarterlyResult.objects.get()
     reviewer = ReviewerFactory()
 
     closed, refused = close_while_second_waits(
-        lambda: ledger.mark_reviewed(rows=[row], actor=reviewer)
+        lambda: review.mark_reviewed(rows=[row], actor=reviewer)
     )
 
     assert isinstance(closed, QuarterClose), closed

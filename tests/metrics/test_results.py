@@ -16,8 +16,8 @@ from scipy import stats as scipy_stats
 
 from improvement.models import Methodology, Stage
 from metrics.models import ChartKind, Direction, ResultSnapshot, ResultStatus, Target
-from metrics.results import control_charts
-from metrics.samples import fetch_samples
+from metrics.results.compute import control_columns
+from metrics.results.samples import fetch_samples
 from metrics.tasks import measure_results
 from tests.factories import (
     LiveInitiativeFactory,
@@ -536,7 +536,7 @@ def test_it_names_a_point_beyond_three_sigma():
 @pytest.mark.parametrize("chart_kind", [ChartKind.INDIVIDUALS, ChartKind.PROPORTION])
 def test_it_stores_the_chart_exactly_as_computed(chart_kind):
     # PostgreSQL assembles the stored object from the numbers in SQL; every database must
-    # store what control_charts() computed, to the last digit, nulls and signals included.
+    # store what control_columns() computed, to the last digit, nulls and signals included.
     proportion = chart_kind == ChartKind.PROPORTION
     values = [0.1, 0.12, 0.11, 0.13, 0.12, 0.11, 0.9] if proportion else [*LIMIT_POINTS, 11, 30]
     target = live_target(
@@ -550,7 +550,7 @@ def test_it_stores_the_chart_exactly_as_computed(chart_kind):
     measure(target)
 
     samples = fetch_samples(until=noon(AS_OF + dt.timedelta(days=1)), with_series=True)
-    expected = control_charts(samples, limit_points=5).get(target.pk)
+    expected = control_columns(samples, limit_points=5).get(target.pk)
     assert ResultSnapshot.objects.get(target=target).control == expected
     assert expected["signals"]
 

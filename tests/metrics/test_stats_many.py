@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from metrics.stats import (
-    Charts,
     Limits,
+    SeriesControl,
     Signal,
     control_charts,
     p_chart_limits,
@@ -121,7 +121,7 @@ def concatenated(series):
     return values, [len(s[0]) for s in series], [s[2] for s in series], sizes
 
 
-def assert_charts_consistent(charts: Charts, lengths, limit_points):
+def assert_charts_consistent(charts: SeriesControl, lengths, limit_points):
     k = len(lengths)
     assert len(charts) == k
     for field in ("center", "sigma", "lcl", "ucl", "mr_bar", "size", "n_limit", "is_p"):

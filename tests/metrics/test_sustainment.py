@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from improvement.models import Methodology, Notification, NotificationKind, Stage
 from metrics.models import Direction, SignalAlert
-from metrics.results import compute_results
-from metrics.sustainment import watch
+from metrics.results.compute import compute_results
+from metrics.results.sustainment import watch
 from metrics.tasks import sustainment_watch
 from tests.factories import LiveInitiativeFactory, TargetFactory, record_series
 

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from improvement.models import Initiative
 from metrics.models import ResultSnapshot
-from metrics.results import compute_results
+from metrics.results.compute import compute_results
 
 BAR_WIDTH = 30
 

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from metrics.ledger import rollup_open_quarters
+from metrics.ledger.rollup import rollup_open_quarters
 
 
 class Command(BaseCommand):

@@ -1,10 +1,8 @@
-"""Admin for the numbers: the KPI catalog, targets, measurements, results and the ledger.
+"""Admin for the recorded numbers: the KPI catalog, targets, measurements, results and
+signal alerts.
 
-Results and ledger figures are computed by jobs, so the admin shows them but does not
-let anyone type them in; a frozen baseline and a closed quarter cannot be edited here
-either (DESIGN.md, "Metrics and results"). The ledger's review desk is in
-metrics.admin_desk (closing a quarter in metrics.admin_close), the measurement import
-page in metrics.admin_import.
+Results are computed by jobs, so the admin shows them but does not let anyone type them
+in; a frozen baseline cannot be edited here either (DESIGN.md, "Metrics and results").
 """
 
 from django import forms
@@ -14,11 +12,9 @@ from django.forms.models import BaseInlineFormSet
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from metrics import admin_import
+from metrics.admin import import_page
 
 # Importing them registers the review desk and the quarter closes.
-from metrics.admin_close import QuarterCloseAdmin  # noqa: F401
-from metrics.admin_desk import QuarterlyResultAdmin  # noqa: F401
 from metrics.models import (
     Measurement,
     Metric,
@@ -231,7 +227,7 @@ class MeasurementAdmin(admin.ModelAdmin):
         """Upload a CSV or XLSX file, preview it, confirm: see metrics.imports."""
         if not self.has_add_permission(request):
             raise PermissionDenied
-        return admin_import.import_view(self, request)
+        return import_page.import_view(self, request)
 
 
 @admin.register(ResultSnapshot)

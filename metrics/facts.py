@@ -1,4 +1,6 @@
-"""What the workflow needs from `metrics`: facts for its gates, and the baseline freeze.
+"""The facts about an initiative's numbers that the workflow asks about: what its gates
+check (targets, baselines, post-change measurements and results), and the baseline
+freeze that a move performs.
 
 The workflow calls only these functions; it never reads metrics' tables itself.
 """
@@ -6,24 +8,11 @@ The workflow calls only these functions; it never reads metrics' tables itself.
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Avg, Count, F, Q
+from django.db.models import Avg, Count
 from django.utils import timezone
 
-from metrics.models import BaselineSource, Measurement, ResultSnapshot, Target
-
-# A measurement inside its target's baseline window (inclusive local dates). Used only
-# on one initiative's few targets, so the date transform on observed_at costs nothing.
-IN_WINDOW = Q(
-    baseline_start__isnull=False,
-    baseline_end__isnull=False,
-    measurements__observed_at__date__gte=F("baseline_start"),
-    measurements__observed_at__date__lte=F("baseline_end"),
-)
-
-
-def day_start(day: dt.date) -> dt.datetime:
-    """Midnight at the start of `day` in the site's time zone: dates are local days."""
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+from metrics.models import IN_WINDOW, BaselineSource, Measurement, ResultSnapshot, Target
+from metrics.periods import day_start
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Closing a quarter in the admin: the desk's close page (reached from its "Close this
 quarter" link or action) and the QuarterClose admin's add page. Both go through
-metrics.ledger.close_quarter(), which checks the reviewer, the unreviewed rows and the
+metrics.ledger.review.close_quarter(), which checks the reviewer, the unreviewed rows and the
 locks; the forms here only turn its refusals into messages.
 """
 
@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from improvement import roles
-from metrics import ledger
+from metrics.ledger import review, rollup
 from metrics.models import BenefitType, QuarterClose, QuarterClosed, QuarterlyResult
 
 
@@ -43,17 +43,17 @@ def close_quarter_view(model_admin, request, year: int, quarter: int):
     changelist = reverse("admin:metrics_quarterlyresult_changelist")
     desk = f"{changelist}?{urlencode({'year': year, 'quarter': quarter})}"
     form = CloseQuarterForm(request.POST or None)
-    already_closed = ledger.is_closed(year, quarter)
+    already_closed = rollup.is_closed(year, quarter)
     if request.method == "POST" and not already_closed and form.is_valid():
         try:
-            ledger.close_quarter(
+            review.close_quarter(
                 year=year,
                 quarter=quarter,
                 actor=request.user,
                 confirm_unreviewed=form.cleaned_data["confirm_unreviewed"],
                 note=form.cleaned_data["note"],
             )
-        except ledger.UnreviewedRows as exc:
+        except review.UnreviewedRows as exc:
             form.add_error("confirm_unreviewed", exc.messages[0])
         except QuarterClosed as exc:
             model_admin.message_user(request, exc.messages[0], messages.ERROR)
@@ -98,18 +98,18 @@ class QuarterCloseForm(forms.ModelForm):
         year, quarter = data.get("year"), data.get("quarter")
         if self.instance.pk is None and year and quarter and not data.get("confirm_unreviewed"):
             # The service checks again under lock; this is for a friendly form error.
-            unreviewed = ledger.unreviewed_count(year, quarter)
+            unreviewed = review.unreviewed_count(year, quarter)
             if unreviewed:
                 self.add_error(
                     "confirm_unreviewed",
-                    str(ledger.UnreviewedRows(year, quarter, unreviewed).messages[0]),
+                    str(review.UnreviewedRows(year, quarter, unreviewed).messages[0]),
                 )
         return data
 
 
 @admin.register(QuarterClose)
 class QuarterCloseAdmin(admin.ModelAdmin):
-    """Closing a quarter here is the same as on the desk: through ledger.close_quarter()."""
+    """Closing a quarter here is the same as on the desk: through review.close_quarter()."""
 
     form = QuarterCloseForm
     list_display = ["__str__", "year", "quarter", "closed_at", "closed_by"]
@@ -135,7 +135,7 @@ class QuarterCloseAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if change:
             return super().save_model(request, obj, form, change)
-        close = ledger.close_quarter(
+        close = review.close_quarter(
             year=obj.year,
             quarter=obj.quarter,
             actor=request.user,
@@ -150,7 +150,7 @@ class QuarterCloseAdmin(admin.ModelAdmin):
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
-        except (QuarterClosed, ledger.UnreviewedRows) as exc:  # lost a race with another close
+        except (QuarterClosed, review.UnreviewedRows) as exc:  # lost a race with another close
             self.message_user(request, exc.messages[0], messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
 

@@ -1,15 +1,20 @@
 """The figures of a result, for many targets at once: improvement, progress, Welch's
 test and the status. Shared by the results job and the quarterly ledger."""
 
+from __future__ import annotations
+
 import math
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from metrics import stats
 from metrics.models import ResultStatus
-from metrics.samples import Samples
+
+if TYPE_CHECKING:  # samples reads through metrics.results.postgresql, which uses this module
+    from metrics.results.samples import Samples
 
 ALPHA = 0.05
 # Money columns hold 16 digits with 2 decimals.
@@ -26,6 +31,19 @@ NUMBER_FIELDS = [
     "welch_t",
     "welch_df",
     "p_value",
+]
+
+
+# What a recomputation rewrites of an existing result row.
+FIGURE_FIELDS = [
+    "n_before",
+    "n_after",
+    *NUMBER_FIELDS,
+    "significant",
+    "status",
+    "realized_annual_benefit",
+    "control",
+    "computed_at",
 ]
 
 

@@ -1,7 +1,7 @@
 """Run charts drawn on the server as SVG: no chart library, no JavaScript needed.
 
 `run_chart()` turns a target's series into coordinates for the
-`metrics/partials/run_chart.html` template: the points joined by a line, the baseline,
+`improvement/partials/run_chart.html` template: the points joined by a line, the baseline,
 the target and the control limits as horizontal lines, the change date as a vertical
 line, and the signal points marked."""
 
@@ -22,7 +22,7 @@ class Line:
 
 
 @dataclass
-class Chart:
+class RunChart:
     width: int
     height: int
     path: str
@@ -63,7 +63,7 @@ def run_chart(
     control: dict | None,
     implemented_on: dt.date | None,
     unit: str = "",
-) -> Chart | None:
+) -> RunChart | None:
     """None with no points. `points` are (observed_at, value), oldest first."""
     if not points:
         return None
@@ -110,7 +110,7 @@ def run_chart(
             change_x = x(change.timestamp())
     ticks = [{"y": y(v), "label": f"{v:.4g}"} for v in (low + pad, (low + high) / 2, high - pad)]
     n_signals = sum(1 for m in marks if m["rule"])
-    return Chart(
+    return RunChart(
         width=WIDTH,
         height=HEIGHT,
         path=" ".join(f"{m['x']},{m['y']}" for m in marks),

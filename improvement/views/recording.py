@@ -1,5 +1,5 @@
-"""Recording numbers from the initiative page: targets and measurements, single or
-pasted in bulk. The same services as the API; errors re-render the page."""
+"""Recording numbers on the initiative page: targets and measurements, single or pasted
+in bulk. The same services as the API (metrics.services); errors re-render the page."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -82,7 +82,7 @@ def target_form(request, pk: int):
     return _forms_page(
         request,
         initiative,
-        "metrics/partials/target_form.html",
+        "improvement/partials/target_form.html",
         title="Add a target",
         target_form=TargetForm(),
     )
@@ -97,7 +97,7 @@ def recording_forms(request, pk: int):
     return _forms_page(
         request,
         target.initiative,
-        "metrics/partials/recording_forms.html",
+        "improvement/partials/recording_forms.html",
         title=f"Record measurements of {target.metric.name}",
         target=target,
         **blank_recording_forms(target),
@@ -112,7 +112,7 @@ def _check_may_record(user, initiative) -> None:
 def _forms_page(request, initiative, partial: str, *, title: str, **context):
     """The forms alone for htmx, else a page around them."""
     context = {"initiative": initiative, "partial": partial, "title": title, **context}
-    template = partial if request.htmx else "metrics/forms_page.html"
+    template = partial if request.htmx else "improvement/recording_page.html"
     return render(request, template, context)
 
 

@@ -1,4 +1,4 @@
-"""The review desk's list filters (metrics.admin_desk)."""
+"""The review desk's list filters (metrics.admin.desk)."""
 
 from django.contrib import admin
 

@@ -128,7 +128,7 @@ def _p_rows(base: FloatArray, sizes: FloatArray) -> tuple[FloatArray, ...]:
 
 
 def _limits_at(
-    arrays: _LimitArrays | Charts, k: int, *, n_points: int, is_p: bool
+    arrays: _LimitArrays | SeriesControl, k: int, *, n_points: int, is_p: bool
 ) -> Limits | None:
     """Series k of limit arrays as a ``Limits`` (None where it has none)."""
     if math.isnan(arrays.center[k]):
@@ -145,7 +145,7 @@ def _limits_at(
 
 
 @dataclass(frozen=True, eq=False)
-class Charts:
+class SeriesControl:
     """Control charts of K series, each limited by its first ``limit_points`` points.
 
     Per series (K,):
@@ -208,7 +208,7 @@ def control_charts(
     limit_points: int | npt.ArrayLike,
     p_chart: bool | npt.ArrayLike = False,
     sizes: npt.ArrayLike | None = None,
-) -> Charts:
+) -> SeriesControl:
     """Control charts and their Western Electric signals for K series at once.
 
     ``values`` (N,) holds the series back to back (finite, else ValueError); ``lengths``
@@ -220,7 +220,7 @@ def control_charts(
       proportions and ``sizes`` (N,) their sample sizes (None or NaN where missing).
       A series gets its p-chart only if every one of its points, checked ones included,
       is a proportion 0 ≤ p ≤ 1 with a size ≥ 1; otherwise it falls back to an XmR
-      chart of its values (``Charts.is_p`` says which). ``sizes`` are ignored for XmR
+      chart of its values (``SeriesControl.is_p`` says which). ``sizes`` are ignored for XmR
       charts; ValueError if a p-chart is asked for without ``sizes``;
     * the points after the limit points are checked with Western Electric rules 1-4,
       the windows looking back into the limit points (never into another series), as
@@ -263,7 +263,7 @@ def control_charts(
     index, rule = find_signals(
         array, segments, limits.center, sigma, n_limit, list(WESTERN_ELECTRIC_RULES)
     )
-    return Charts(
+    return SeriesControl(
         center=limits.center,
         sigma=limits.sigma,
         lcl=limits.lcl,

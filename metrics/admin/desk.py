@@ -1,10 +1,10 @@
 """The quarterly review desk: the ledger's admin, where reviewers validate benefits, mark
 rows reviewed, export, and close a quarter; and the forecast-accuracy report.
 
-Every change goes through metrics.ledger (the API calls the same functions), which
-refuses a closed quarter; here a closed quarter's rows are also shown read-only, in the
-list and on their own page. Closing a quarter is metrics.admin_close; the list filters
-are metrics.admin_filters.
+Every change goes through metrics.ledger.review (the API calls the same functions),
+which refuses a closed quarter; here a closed quarter's rows are also shown read-only, in
+the list and on their own page. Closing a quarter is metrics.admin.close; the list
+filters are metrics.admin.filters.
 """
 
 from django import forms
@@ -18,10 +18,11 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from improvement import roles
-from metrics import admin_close, exports, ledger, reports
-from metrics.admin_close import benefit_lines
-from metrics.admin_filters import ClosedFilter, DoubleCountedFilter, QuarterFilter, ReviewedFilter
-from metrics.ledger import COMPUTED_FIELDS
+from metrics.admin import close as admin_close
+from metrics.admin.close import benefit_lines
+from metrics.admin.filters import ClosedFilter, DoubleCountedFilter, QuarterFilter, ReviewedFilter
+from metrics.ledger import exports, reports, review, rollup
+from metrics.ledger.rollup import COMPUTED_FIELDS
 from metrics.models import QuarterClosed, QuarterlyResult
 
 REVIEW_FIELDS = ["validated_benefit", "review_note"]
@@ -173,7 +174,7 @@ class QuarterlyResultAdmin(admin.ModelAdmin):
     # --- saving: through the service --------------------------------------------------------
 
     def save_model(self, request, obj, form, change):
-        ledger.validate_benefit(
+        review.validate_benefit(
             row=obj,
             actor=request.user,
             validated_benefit=obj.validated_benefit,
@@ -223,7 +224,7 @@ class QuarterlyResultAdmin(admin.ModelAdmin):
         if request.user.has_perm("metrics.add_measurement"):
             context["import_url"] = reverse("admin:metrics_measurement_import")
         if one_quarter:
-            context["one_quarter_closed"] = ledger.is_closed(*one_quarter)
+            context["one_quarter_closed"] = rollup.is_closed(*one_quarter)
             context["close_url"] = self.url("close", *one_quarter)
         return context
 
@@ -306,7 +307,7 @@ class QuarterlyResultAdmin(admin.ModelAdmin):
     @admin.action(description="Mark the selected rows reviewed", permissions=["review"])
     def mark_reviewed(self, request, queryset):
         try:
-            marked = ledger.mark_reviewed(rows=queryset, actor=request.user)
+            marked = review.mark_reviewed(rows=queryset, actor=request.user)
         except QuarterClosed as exc:
             self.message_user(request, f"{exc.messages[0]} Nothing was marked.", messages.ERROR)
             return
@@ -314,7 +315,7 @@ class QuarterlyResultAdmin(admin.ModelAdmin):
 
     @admin.action(description="Recompute the selected rows", permissions=["review"])
     def recompute_selected(self, request, queryset):
-        queued, skipped = ledger.recompute_rows(rows=queryset, actor=request.user)
+        queued, skipped = review.recompute_rows(rows=queryset, actor=request.user)
         self.message_user(request, f"Recompute queued for {queued} rows.", messages.SUCCESS)
         if skipped:
             self.message_user(
