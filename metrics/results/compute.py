@@ -51,10 +51,10 @@ def compute_results(
     if not len(samples):
         return 0
     result = figures(samples)
-    charts = control_columns(samples, limit_points=settings.CONTROL_LIMIT_POINTS)
+    control = control_columns(samples, limit_points=settings.CONTROL_LIMIT_POINTS)
     progress("figures computed", len(samples), len(samples))
     with transaction.atomic():
-        save(samples, result, charts, as_of=as_of)
+        save(samples, result, control, as_of=as_of)
     progress("saved", len(samples), len(samples))
     return len(samples)
 
@@ -154,14 +154,14 @@ def observed_at(ids: list[int]) -> dict[int, dt.datetime]:
 # --- saving ------------------------------------------------------------------------------
 
 
-def save(samples: Samples, result: Figures, charts: ControlColumns, *, as_of: dt.date) -> None:
+def save(samples: Samples, result: Figures, control: ControlColumns, *, as_of: dt.date) -> None:
     """Upsert the results, and each target's latest_status where this date is its newest
     result's and the status changed."""
     now = timezone.now()
     if connection.vendor == "postgresql":
-        postgresql.upsert(samples, result, charts, as_of=as_of, now=now)
+        postgresql.upsert(samples, result, control, as_of=as_of, now=now)
     else:
-        _upsert(samples, result, charts, as_of=as_of, now=now)
+        _upsert(samples, result, control, as_of=as_of, now=now)
     keep_latest_status(samples, result, as_of=as_of)
 
 
@@ -185,14 +185,14 @@ def keep_latest_status(samples: Samples, result: Figures, *, as_of: dt.date) -> 
             Target.objects.filter(pk__in=batch).exclude(Exists(newer)).update(latest_status=status)
 
 
-def _upsert(samples: Samples, result: Figures, charts: ControlColumns, *, as_of, now) -> None:
+def _upsert(samples: Samples, result: Figures, control: ControlColumns, *, as_of, now) -> None:
     rows = [
         ResultSnapshot(
             target_id=pk,
             as_of=as_of,
             n_before=int(samples.n_before[i]),
             n_after=int(samples.n_after[i]),
-            control=charts.get(pk),
+            control=control.get(pk),
             computed_at=now,
             **result.row(i),
         )

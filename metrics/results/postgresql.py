@@ -215,7 +215,7 @@ CHART_NUMBERS = ["center", "ucl", "lcl", "mr_bar", "sigma"]
 
 
 def upsert(
-    samples: Samples, result: Figures, charts: ControlColumns, *, as_of: dt.date, now: dt.datetime
+    samples: Samples, result: Figures, control: ControlColumns, *, as_of: dt.date, now: dt.datetime
 ) -> None:
     statuses, status = np.unique(result.status, return_inverse=True)
     params = {
@@ -229,10 +229,10 @@ def upsert(
         "statuses": statuses.tolist(),
         "status": binary_array(status, "int4"),
         "realized_annual_benefit": result.realized_annual_benefit,
-        "charted": binary_array(charts.target_id, "int8"),
-        **{name: binary_array(getattr(charts, name), "float8") for name in CHART_NUMBERS},
-        "provisional": binary_array(charts.provisional, "bool"),
-        "signals": [json.dumps(signals) if signals else None for signals in charts.signals],
+        "charted": binary_array(control.target_id, "int8"),
+        **{name: binary_array(getattr(control, name), "float8") for name in CHART_NUMBERS},
+        "provisional": binary_array(control.provisional, "bool"),
+        "signals": [json.dumps(signals) if signals else None for signals in control.signals],
     }
     connection.ensure_connection()
     # A plain psycopg cursor: server-side binding, parameters in binary (Django's cursor
