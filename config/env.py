@@ -1,4 +1,5 @@
-"""Strict environment parsing: a bad value stops start-up with a message naming the variable."""
+"""Strict environment parsing: a bad value stops start-up with a message naming the
+variable. A URL's password never appears in a message: it is masked as `***`."""
 
 import os
 import re
@@ -9,6 +10,32 @@ from django.core.exceptions import ImproperlyConfigured
 
 TRUE = {"1", "true", "yes", "on"}
 FALSE = {"0", "false", "no", "off", ""}
+
+
+def masked(raw: str) -> str:
+    """`raw` with the password of a URL (`scheme://user:password@host`) replaced by ***."""
+    found = re.match(r"([A-Za-z][A-Za-z0-9+.-]*://)([^/?#]*)(.*)", raw, re.DOTALL)
+    if not found or "@" not in found[2]:
+        return raw
+    userinfo, host = found[2].rsplit("@", 1)
+    if ":" in userinfo:
+        userinfo = userinfo.split(":", 1)[0] + ":***"
+    return f"{found[1]}{userinfo}@{host}{found[3]}"
+
+
+def bad_url(name: str, raw: str, problem: str) -> ImproperlyConfigured:
+    return ImproperlyConfigured(f"{name}={masked(raw)!r} {problem}")
+
+
+def checked_port(name: str, raw: str, url) -> int | None:
+    """The URL's port, or None without one; refuses a port that is not 1-65535."""
+    try:
+        port = url.port
+    except ValueError:
+        raise bad_url(name, raw, "has a bad port: use a number from 1 to 65535.") from None
+    if port == 0:
+        raise bad_url(name, raw, "has a bad port: use a number from 1 to 65535.")
+    return port
 
 
 def env_str(name: str, default: str | None = None) -> str | None:
@@ -87,12 +114,15 @@ def env_database(name: str, default: str) -> dict:
     import dj_database_url
 
     raw = os.environ.get(name) or default
+    checked_port(name, raw, urlsplit(raw))
     try:
         config = dj_database_url.parse(raw, conn_max_age=60, conn_health_checks=True)
     except ValueError as exc:
-        raise ImproperlyConfigured(f"{name}={raw!r} is not a database URL: {exc}") from None
+        # The parser's message can quote the URL, password and all: name the problem only.
+        problem = "names no supported database engine" if "scheme" in str(exc) else "is malformed"
+        raise bad_url(name, raw, f"is not a database URL: it {problem}.") from None
     if not config.get("ENGINE"):
-        raise ImproperlyConfigured(f"{name}={raw!r} names no supported database engine.")
+        raise bad_url(name, raw, "names no supported database engine.")
     if config["ENGINE"].endswith("sqlite3"):
         # SQLite keeps no persistent connections worth reusing; waiting a little on a
         # locked file beats failing a request while a job writes.
@@ -107,8 +137,13 @@ def env_redis(name: str) -> str | None:
     raw = os.environ.get(name)
     if not raw:
         return None
-    if urlsplit(raw).scheme not in {"redis", "rediss"}:
-        raise ImproperlyConfigured(f"{name}={raw!r} must be a redis:// or rediss:// URL.")
+    url = urlsplit(raw)
+    if url.scheme not in {"redis", "rediss"} or not url.hostname:
+        raise bad_url(name, raw, "must be a redis:// or rediss:// URL with a host.")
+    checked_port(name, raw, url)
+    database = url.path.strip("/")
+    if database and not (database.isascii() and database.isdigit()):
+        raise bad_url(name, raw, "must name a database by number, as in redis://host:6379/0.")
     return raw
 
 
@@ -120,13 +155,8 @@ def env_email(name: str) -> dict:
         return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
     url = urlsplit(raw)
     if url.scheme not in {"smtp", "smtp+tls", "smtps"} or not url.hostname:
-        raise ImproperlyConfigured(
-            f"{name}={raw!r} must look like smtp://user:password@host:port or console://."
-        )
-    try:
-        port = url.port or (465 if url.scheme == "smtps" else 25)
-    except ValueError:
-        raise ImproperlyConfigured(f"{name}={raw!r} has a bad port.") from None
+        raise bad_url(name, raw, "must look like smtp://user:password@host:port or console://.")
+    port = checked_port(name, raw, url) or (465 if url.scheme == "smtps" else 25)
     return {
         "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
         "EMAIL_HOST": url.hostname,

@@ -306,3 +306,56 @@ def test_it_refuses_a_quadrant_threshold_above_the_highest_score(monkeypatch):
     monkeypatch.setenv("QUADRANT_THRESHOLD", "6")
     with pytest.raises(ImproperlyConfigured, match="QUADRANT_THRESHOLD='6' must be at most 5"):
         env_int("QUADRANT_THRESHOLD", 3, minimum=1, maximum=5)
+
+
+@pytest.mark.parametrize(
+    "name, raw",
+    [
+        ("EMAIL_URL", "smtp://user:S3cretPW@mail.example.com:99999"),
+        ("EMAIL_URL", "smtp://user:S3cretPW@mail.example.com:abc"),
+        ("DATABASE_URL", "postgres://app:S3cretPW@db.internal:port/improvement"),
+        ("DATABASE_URL", "nonsense://app:S3cretPW@db.internal/improvement"),
+        ("DATABASE_URL", "postgres://app:S3c@retPW@db.internal:0/improvement"),
+        ("REDIS_URL", "redis://:S3cretPW@cache:abc/0"),
+        ("REDIS_URL", "redis://:S3cretPW@cache:6379/zero"),
+        ("REDIS_URL", "http://:S3cretPW@cache:6379/0"),
+    ],
+)
+def test_it_names_the_variable_but_never_prints_the_password(monkeypatch, name, raw):
+    monkeypatch.setenv(name, raw)
+    parse = {
+        "EMAIL_URL": env.env_email,
+        "DATABASE_URL": lambda n: env.env_database(n, "sqlite:///unused"),
+        "REDIS_URL": env.env_redis,
+    }[name]
+
+    with pytest.raises(ImproperlyConfigured) as refused:
+        parse(name)
+
+    message = str(refused.value)
+    assert message.startswith(f"{name}=")
+    assert "S3c" not in message and "retPW" not in message
+    assert "***" in message
+
+
+@pytest.mark.parametrize(
+    "raw", ["redis://cache:abc/0", "redis://cache:0/0", "redis://:pw@/0", "redis://cache/x"]
+)
+def test_it_refuses_a_redis_url_with_a_bad_port_host_or_database(monkeypatch, raw):
+    monkeypatch.setenv("REDIS_URL", raw)
+
+    with pytest.raises(ImproperlyConfigured, match="REDIS_URL="):
+        env.env_redis("REDIS_URL")
+
+
+@pytest.mark.parametrize(
+    "raw, shown",
+    [
+        ("postgres://app:pw@db/x", "postgres://app:***@db/x"),
+        ("redis://:p@ss@cache:6379/0", "redis://:***@cache:6379/0"),
+        ("smtp://mail.example.com", "smtp://mail.example.com"),
+        ("redis://user@cache/0", "redis://user@cache/0"),
+    ],
+)
+def test_it_masks_only_the_password_of_a_url(raw, shown):
+    assert env.masked(raw) == shown
