@@ -233,8 +233,10 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
-CELERY_TASK_TIME_LIMIT = 30 * 60
-CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
+# No job may run longer than this (each task may set less); the broker's visibility
+# timeout below is longer, so a running job is never delivered twice.
+CELERY_TASK_TIME_LIMIT = 10 * 60
+CELERY_TASK_SOFT_TIME_LIMIT = 8 * 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Queueing a job must never hold a web request hostage to a down broker: give up within
 # about a second (the caller logs it; the nightly run catches up).
@@ -250,8 +252,12 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 }
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     # A message a worker took but never acknowledged (the worker died) is delivered again
-    # after this long. Every task is idempotent, so a second run is harmless.
-    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1),
+    # after this long: a minute past the longest job's hard time limit, so a killed
+    # worker's job is redone within minutes and a running one is never redelivered.
+    # Every task is idempotent, so a second run is harmless.
+    "visibility_timeout": env_int(
+        "CELERY_VISIBILITY_TIMEOUT", CELERY_TASK_TIME_LIMIT + 60, minimum=1
+    ),
     # A Redis that hangs without closing the connection (paused, swapping, a network
     # partition) would otherwise keep a publish — and the request queueing it — waiting
     # forever; the connect timeout above does not cover replies.

@@ -19,18 +19,18 @@ RETRY = {
 }
 
 
-@shared_task(soft_time_limit=25 * 60, time_limit=30 * 60, **RETRY)
+@shared_task(soft_time_limit=8 * 60, time_limit=10 * 60, **RETRY)
 def measure_results(initiative_id: int | None = None, as_of: str | None = None) -> int:
     """Results for one initiative (after new measurements) or all (nightly)."""
     return compute_results(initiative_id=initiative_id, as_of=as_of)
 
 
-@shared_task(soft_time_limit=25 * 60, time_limit=30 * 60, **RETRY)
+@shared_task(soft_time_limit=8 * 60, time_limit=10 * 60, **RETRY)
 def quarterly_rollup() -> int:
     return rollup_open_quarters()
 
 
-@shared_task(soft_time_limit=10 * 60, time_limit=15 * 60, **RETRY)
+@shared_task(soft_time_limit=8 * 60, time_limit=10 * 60, **RETRY)
 def sustainment_watch() -> int:
     return watch()
 

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from config import env
@@ -359,3 +360,16 @@ def test_it_refuses_a_redis_url_with_a_bad_port_host_or_database(monkeypatch, ra
 )
 def test_it_masks_only_the_password_of_a_url(raw, shown):
     assert env.masked(raw) == shown
+
+
+def test_a_killed_workers_job_comes_back_within_minutes_and_a_running_one_never_twice():
+    import improvement.tasks  # noqa: F401 - registers the tasks
+    import metrics.tasks  # noqa: F401
+    from config.celery import app
+
+    visibility = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+    ours = {name: task for name, task in app.tasks.items() if not name.startswith("celery.")}
+    longest = max(task.time_limit or settings.CELERY_TASK_TIME_LIMIT for task in ours.values())
+
+    assert ours, "the project's tasks are registered"
+    assert longest < visibility <= 15 * 60

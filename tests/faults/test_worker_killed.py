@@ -9,7 +9,7 @@ message moves it from the queue's list into the `unacked` hash, with the time in
 back (a warm shutdown would). Any worker's transport moves messages unacknowledged for
 longer than `visibility_timeout` back to their queue — when it starts consuming
 (`restore_visible` from `on_poll_init`), then about every 100 s — so the next worker
-to start runs the job again. Production's timeout is an hour (CELERY_VISIBILITY_TIMEOUT); the
+to start runs the job again. Production's timeout is 11 minutes (CELERY_VISIBILITY_TIMEOUT); the
 workers here use 2 s, and the second one is started once that has passed.
 
 How the kill lands mid-job, deterministically: the test holds an EXCLUSIVE lock on the
