@@ -4,6 +4,7 @@ from csp.constants import UNSAFE_INLINE
 from csp.decorators import csp_update
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import JsonResponse
 from django.utils.decorators import method_decorator
@@ -12,6 +13,7 @@ from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework import exceptions, status
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -20,7 +22,8 @@ from improvement.workflow import MoveForbidden, MoveRefused
 
 def exception_handler(exc, context):
     """The workflow's refusal is a 409 naming every unmet condition; a service's
-    PermissionDenied is a 403 and its ValidationError a 400 with field messages."""
+    PermissionDenied is a 403 and its ValidationError a 400 with field messages; a body
+    over DATA_UPLOAD_MAX_MEMORY_SIZE a 400, in JSON like the rest."""
     if isinstance(exc, MoveRefused):
         return Response(
             {
@@ -29,7 +32,10 @@ def exception_handler(exc, context):
             },
             status=status.HTTP_409_CONFLICT,
         )
-    if isinstance(exc, MoveForbidden | DjangoPermissionDenied):
+    if isinstance(exc, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        exc = exceptions.ParseError(f"The request body is larger than {limit:,} bytes.")
+    elif isinstance(exc, MoveForbidden | DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
     elif isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):
@@ -53,6 +59,9 @@ class ObtainAuthTokenView(ObtainAuthToken):
     """`POST /api/auth/token/`: DRF's view, except that a username and address that
     django-axes has locked out get 429 with Retry-After instead of the wrong password's 400.
     (Axes refuses them either way: DRF passes the request to `authenticate`.)"""
+
+    # DRF's view names its own parsers; use the API's (config/parsers.py).
+    parser_classes = api_settings.DEFAULT_PARSER_CLASSES
 
     def post(self, request, *args, **kwargs):
         try:
