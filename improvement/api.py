@@ -1,8 +1,6 @@
 """REST endpoints for initiatives: thin views over the workflow and the services."""
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, OuterRef, Subquery
-from django.db.models.functions import Coalesce
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -13,7 +11,7 @@ from rest_framework.views import APIView
 
 from improvement import services, workflow
 from improvement.filters import InitiativeFilter, UserFilter
-from improvement.models import Area, Initiative, Quadrant, Support
+from improvement.models import Area, Initiative, Quadrant
 from improvement.serializers import (
     AreaSerializer,
     BacklogItemSerializer,
@@ -30,17 +28,8 @@ from improvement.serializers import (
 
 def initiatives_for_reading():
     """Initiatives with everything the serializer shows, in a fixed number of queries."""
-    supports = (
-        Support.objects.filter(initiative=OuterRef("pk"))
-        .order_by()
-        .values("initiative")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
     return (
-        Initiative.objects.with_priority()
-        .annotate(support_count=Coalesce(Subquery(supports), 0))
-        .prefetch_related("team", "watchers")
+        Initiative.objects.with_priority().with_support_count().prefetch_related("team", "watchers")
     )
 
 

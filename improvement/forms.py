@@ -4,6 +4,7 @@ from django.forms.models import ModelChoiceIterator
 
 from improvement import roles
 from improvement.models import INTAKE_STAGES, Initiative, Stage
+from improvement.people import display_name
 
 
 class IdeaForm(forms.ModelForm):
@@ -42,7 +43,7 @@ class UserChoiceField(forms.ModelChoiceField):
         self.people = []
 
     def label_from_instance(self, user):
-        return user.get_full_name() or user.get_username()
+        return display_name(user)
 
 
 def active_users():

@@ -7,8 +7,8 @@ refused whichever path writes it (web, API, admin, a job or a shell).
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Case, F, Q, Value, When, Window
-from django.db.models.functions import Cast, RowNumber
+from django.db.models import Case, Count, F, OuterRef, Q, Subquery, Value, When, Window
+from django.db.models.functions import Cast, Coalesce, RowNumber
 from django.utils import timezone
 
 
@@ -156,6 +156,20 @@ class InitiativeQuerySet(models.QuerySet):
 
     def backlog(self, order: str = "matrix") -> "InitiativeQuerySet":
         return self.filter(stage=Stage.BACKLOG).ranked(order)
+
+    def with_support_count(self) -> "InitiativeQuerySet":
+        """Annotate `support_count`, the number of +1s (0 for none)."""
+        # A counting subquery rather than Count() over a join: no GROUP BY over every
+        # column, and it composes with the other annotations and prefetches. (Support is
+        # defined further down; the name is looked up when this method runs.)
+        count = (
+            Support.objects.filter(initiative=OuterRef("pk"))
+            .order_by()
+            .values("initiative")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return self.annotate(support_count=Coalesce(Subquery(count), 0))
 
 
 class Initiative(models.Model):

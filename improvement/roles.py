@@ -35,6 +35,9 @@ def is_admin(user) -> bool:
 
 
 def is_reviewer(user) -> bool:
+    """May triage: holds the triage permission. Administrators too, since `has_perm` is
+    True for every active superuser, so "reviewer or administrator" needs no second check.
+    (Staff alone is not enough: `is_staff` opens the admin site, nothing more.)"""
     return user.is_active and user.has_perm(TRIAGE_PERMISSION)
 
 
@@ -72,6 +75,6 @@ def can_record(user, initiative: Initiative) -> bool:
 
 def can_move(user, initiative: Initiative, *, triage: bool) -> bool:
     """Triage moves are reviewers'; stage moves are the owner's, sponsor's or a reviewer's."""
-    if is_admin(user) or is_reviewer(user):
+    if is_reviewer(user):
         return True
     return not triage and is_owner_or_sponsor(user, initiative)

@@ -3,6 +3,7 @@ from rest_framework import serializers
 
 from improvement import roles
 from improvement.models import INTAKE_STAGES, Area, Initiative, Methodology, Stage
+from improvement.people import display_name
 
 User = get_user_model()
 active_users = User.objects.filter(is_active=True)
@@ -16,7 +17,7 @@ class UserSerializer(serializers.ModelSerializer):
         fields = ["id", "username", "name"]
 
     def get_name(self, user) -> str:
-        return user.get_full_name() or user.get_username()
+        return display_name(user)
 
 
 class AreaSerializer(serializers.ModelSerializer):
@@ -155,7 +156,7 @@ class HistorySerializer(serializers.Serializer):
         }
 
     def get_actor_name(self, transition) -> str:
-        return transition.actor.get_full_name() or transition.actor.get_username()
+        return display_name(transition.actor)
 
 
 class BacklogItemSerializer(serializers.ModelSerializer):

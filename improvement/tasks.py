@@ -1,3 +1,5 @@
+import smtplib
+
 from celery import shared_task
 from django.core.mail import send_mail
 from django.db import InterfaceError, OperationalError, transaction
@@ -6,8 +8,40 @@ from django.utils import timezone
 from improvement.models import Notification
 from improvement.reminders import remind_stale
 
-# Transient failures worth retrying: the mail server or the network hiccupped.
-TRANSIENT = (ConnectionError, TimeoutError, OSError)
+
+class TransientMailError(Exception):
+    """The mail server answered 4xx: a temporary refusal, to be tried again later."""
+
+
+# Transient failures worth retrying: the mail server or the network hiccupped, or the
+# database connection dropped. Not OSError as a whole: every smtplib error is one, and a
+# refused login or address (5xx) fails the same way however often it is retried.
+# (socket.timeout is TimeoutError.)
+TRANSIENT = (
+    smtplib.SMTPServerDisconnected,
+    smtplib.SMTPConnectError,
+    ConnectionError,
+    TimeoutError,
+    TransientMailError,
+    OperationalError,
+    InterfaceError,
+)
+
+
+def _send(subject: str, message: str, to: str) -> None:
+    """Send one email. A 4xx reply is SMTP's "try again later" (a busy server, greylisting,
+    RFC 5321 4.2.1): it becomes TransientMailError, retried; a 5xx reply is final."""
+    try:
+        send_mail(subject, message, None, [to])
+    except smtplib.SMTPResponseException as exc:
+        if 400 <= exc.smtp_code < 500:
+            raise TransientMailError(str(exc)) from exc
+        raise
+    except smtplib.SMTPRecipientsRefused as exc:
+        # Greylisting answers the RCPT command, so it arrives as a refused recipient.
+        if all(400 <= code < 500 for code, _ in exc.recipients.values()):
+            raise TransientMailError(str(exc)) from exc
+        raise
 
 
 @shared_task(
@@ -39,7 +73,7 @@ def send_notification_emails(notification_ids: list[int]) -> int:
             if row is None or not row.recipient.email:
                 continue
             subject = row.initiative.title if row.initiative else "Improvement tracker"
-            send_mail(f"[Improvement] {subject}", row.message, None, [row.recipient.email])
+            _send(f"[Improvement] {subject}", row.message, row.recipient.email)
             row.emailed_at = timezone.now()
             row.save(update_fields=["emailed_at"])
             sent += 1

@@ -1,6 +1,8 @@
 """The KPI catalog the app ships with: (name, unit, direction, pillar, chart kind, description).
 
-Used by the seeding migration; kept here so the demo and tests can name the same KPIs."""
+The seeding migration (0002_kpi_catalog) holds its own frozen copy, so that it does the
+same on every database; a change here that databases should get needs a data migration
+(tests/metrics/test_catalog.py fails until one seeds it)."""
 
 HIGHER = "higher_is_better"
 LOWER = "lower_is_better"

@@ -44,13 +44,6 @@ class TargetForm(forms.ModelForm):
         field = self.fields["metric"]
         field.choices = [("", field.empty_label), *((m.pk, str(m)) for m in field.queryset)]
 
-    def clean(self):
-        data = super().clean()
-        start, end = data.get("baseline_start"), data.get("baseline_end")
-        if start and end and start > end:
-            self.add_error("baseline_end", "The baseline window must end on or after its start.")
-        return data
-
 
 class MeasurementForm(forms.Form):
     observed_at = forms.DateTimeField(

@@ -191,6 +191,7 @@ class Target(models.Model):
                 fields=["initiative", "metric"], name="target_one_per_metric_per_initiative"
             ),
             *finite_constraints("target", "baseline_value", "target_value"),
+            # Target.clean() says the same on the field, for forms and the services.
             models.CheckConstraint(
                 condition=Q(baseline_start__isnull=True)
                 | Q(baseline_end__isnull=True)
@@ -219,6 +220,15 @@ class Target(models.Model):
         self.check_frozen()
         super().save(*args, **kwargs)
         self._baseline_as_loaded = self._baseline()
+
+    def clean(self) -> None:
+        # The window constraint's rule, named on the field: full_clean() then skips the
+        # constraint itself, so the caller sees this message rather than the generic one.
+        start, end = self.baseline_start, self.baseline_end
+        if start is not None and end is not None and start > end:
+            raise ValidationError(
+                {"baseline_end": "The baseline window must end on or after its start."}
+            )
 
     @property
     def is_frozen(self) -> bool:

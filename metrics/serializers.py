@@ -26,6 +26,9 @@ class MetricSerializer(serializers.ModelSerializer):
 
 
 class TargetSerializer(serializers.ModelSerializer):
+    # The rules on a target's own fields (the baseline window, a frozen baseline) are the
+    # model's: metrics.services full_clean()s the target, and the API answers its
+    # ValidationError with a 400 naming the field (config.api.exception_handler).
     is_frozen = serializers.BooleanField(read_only=True)
     # "" until the baseline is frozen. Declared here because a ModelSerializer drops
     # allow_blank from read-only fields, and the schema would then refuse "".
@@ -57,15 +60,6 @@ class TargetSerializer(serializers.ModelSerializer):
             "benefit_type",
         ]
         read_only_fields = ["initiative", "baseline_source", "baseline_n", "frozen_at", "frozen_by"]
-
-    def validate(self, data):
-        start = data.get("baseline_start", getattr(self.instance, "baseline_start", None))
-        end = data.get("baseline_end", getattr(self.instance, "baseline_end", None))
-        if start and end and start > end:
-            raise serializers.ValidationError(
-                {"baseline_end": ["The baseline window must end on or after its start."]}
-            )
-        return data
 
 
 class MeasurementSerializer(serializers.ModelSerializer):

@@ -1,14 +1,14 @@
 from django import template
 
+from improvement.people import display_name
+
 register = template.Library()
 
 
 @register.filter
 def person(user) -> str:
     """A user's full name, else their username; "—" for nobody."""
-    if user is None:
-        return "—"
-    return user.get_full_name() or user.get_username()
+    return display_name(user, nobody="—")
 
 
 @register.filter

@@ -58,7 +58,7 @@ def matrix(request):
         "order": order,
         "quadrants": [(Quadrant(code), n) for code, n in counts.items()],
         "threshold": high,
-        "can_rescore": roles.is_reviewer(request.user) or roles.is_admin(request.user),
+        "can_rescore": roles.is_reviewer(request.user),
         "scores": SCORES,
     }
     return render(request, "improvement/matrix.html", context)

@@ -18,6 +18,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from improvement import roles
+from improvement.people import display_name
 from metrics.admin import close as admin_close
 from metrics.admin.close import benefit_lines
 from metrics.admin.filters import ClosedFilter, DoubleCountedFilter, QuarterFilter, ReviewedFilter
@@ -70,10 +71,6 @@ def _closed(row) -> bool:
 
 def _money(value) -> str:
     return "—" if value is None else f"{value:,.2f}"
-
-
-def _person(user) -> str:
-    return (user.get_full_name() or user.username) if user is not None else "—"
 
 
 @admin.register(QuarterlyResult)
@@ -243,7 +240,7 @@ class QuarterlyResultAdmin(admin.ModelAdmin):
 
     @admin.display(description="owner", ordering="initiative__owner__username")
     def owner(self, obj):
-        return _person(obj.initiative.owner)
+        return display_name(obj.initiative.owner, nobody="—")
 
     @admin.display(description="primary metric", ordering="target__metric__name")
     def metric(self, obj):
@@ -290,7 +287,9 @@ class QuarterlyResultAdmin(admin.ModelAdmin):
         if obj.reviewed_at is None:
             return "—"
         return format_html(
-            "{}<br><small>{}</small>", _person(obj.reviewed_by), f"{obj.reviewed_at:%Y-%m-%d}"
+            "{}<br><small>{}</small>",
+            display_name(obj.reviewed_by, nobody="—"),
+            f"{obj.reviewed_at:%Y-%m-%d}",
         )
 
     @admin.display(description="double counting", ordering="double_counted", empty_value="")

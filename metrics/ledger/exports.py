@@ -14,14 +14,11 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
+from improvement.people import display_name
 from metrics.models import BenefitType
 
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _person(user) -> str:
-    return (user.get_full_name() or user.username) if user is not None else ""
 
 
 def _metric(row) -> str:
@@ -39,7 +36,7 @@ COLUMNS: list[tuple[str, Callable]] = [
     ("Initiative", lambda r: r.initiative.title),
     ("Area", lambda r: r.initiative.area.name),
     ("Methodology", lambda r: r.initiative.get_methodology_display()),
-    ("Owner", lambda r: _person(r.initiative.owner)),
+    ("Owner", lambda r: display_name(r.initiative.owner)),
     ("Primary metric", _metric),
     ("Measurements", lambda r: r.n_measurements),
     ("Baseline mean", lambda r: r.baseline_mean),
@@ -53,7 +50,7 @@ COLUMNS: list[tuple[str, Callable]] = [
     ("Computed benefit", lambda r: r.computed_benefit),
     ("Validated benefit", lambda r: r.validated_benefit),
     ("Benefit type", _benefit_type),
-    ("Reviewed by", lambda r: _person(r.reviewed_by)),
+    ("Reviewed by", lambda r: display_name(r.reviewed_by)),
     ("Reviewed at", lambda r: r.reviewed_at),
     ("Review note", lambda r: r.review_note),
     ("Double counted", lambda r: r.double_counted),

@@ -27,7 +27,7 @@ class UnreviewedRows(ValidationError):
 
 
 def require_reviewer(actor, message: str) -> None:
-    if not (roles.is_reviewer(actor) or roles.is_admin(actor)):
+    if not roles.is_reviewer(actor):
         raise PermissionDenied(message)
 
 

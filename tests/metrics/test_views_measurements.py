@@ -160,6 +160,20 @@ def test_it_refuses_a_baseline_window_that_ends_before_it_starts(web_as, owner):
     assert not Target.objects.exists()
 
 
+def test_it_shows_a_backwards_baseline_window_on_the_end_field(web_as, owner):
+    initiative = TriagedInitiativeFactory(owner=owner)
+
+    response = web_as(owner).post(
+        reverse("improvement:target_add", args=[initiative.pk]),
+        target_data(MetricFactory(), baseline_start="2026-02-01", baseline_end="2026-01-01"),
+    )
+
+    assert response.status_code == 400
+    assert response.context["target_form"].errors == {
+        "baseline_end": ["The baseline window must end on or after its start."]
+    }
+
+
 def test_it_refuses_a_second_target_on_the_same_metric(web_as, owner):
     existing = TargetFactory(initiative__owner=owner)
 
