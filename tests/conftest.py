@@ -3,8 +3,13 @@ from django.conf import settings
 
 from tests.factories import AdminFactory, ReviewerFactory, UserFactory
 
-# Real password hashing costs ~0.3 s a user; tests only need logins to work.
-settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+def pytest_configure(config):
+    """Settings every test runs with. pytest-django has already set Django up by now (it
+    reads DJANGO_SETTINGS_MODULE from pyproject.toml before loading this file), which is
+    fine for these: Django reads them on first use, and no test has run yet."""
+    # Real password hashing costs ~0.3 s a user; tests only need logins to work.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

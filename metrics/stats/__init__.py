@@ -1,5 +1,5 @@
 """Pure statistics for results and control charts — no Django, so the figures can be
-checked against published worked examples (``shared/reference-data/``).
+checked against published worked examples (``tests/metrics/reference_data/``).
 
 Conventions (each one is pinned by a test against the reference data):
 
