@@ -57,8 +57,8 @@ def ensure_results() -> int:
 def _user(username: str, *, reviewer: bool, password: str | None = None):
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
-    from rest_framework.authtoken.models import Token
 
+    from accounts import tokens
     from improvement.demo.data import REVIEWERS_GROUP
 
     user, _ = get_user_model().objects.get_or_create(
@@ -76,8 +76,9 @@ def _user(username: str, *, reviewer: bool, password: str | None = None):
         user.groups.add(reviewers)
     else:
         user.groups.remove(reviewers)
-    token, _ = Token.objects.get_or_create(user=user)
-    return user, token.key
+    # A new token each run: they are stored only as digests, so none can be read back.
+    _, token = tokens.issue(user)
+    return user, token
 
 
 def showcase_initiative():

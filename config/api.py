@@ -1,4 +1,4 @@
-"""API plumbing shared by both apps: the error mapping, the token endpoint, the docs page."""
+"""API plumbing shared by the apps: the error mapping, the client address, the docs page."""
 
 from csp.constants import UNSAFE_INLINE
 from csp.decorators import csp_update
@@ -11,9 +11,7 @@ from django.utils.decorators import method_decorator
 from django.views.defaults import page_not_found
 from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework import exceptions, status
-from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -53,27 +51,6 @@ def client_ip(request) -> str | None:
     """The client's address, read as DRF's throttles read it (settings.PROXY_COUNT): the
     django-axes lockout counts failures per username and this address."""
     return BaseThrottle().get_ident(request)
-
-
-class ObtainAuthTokenView(ObtainAuthToken):
-    """`POST /api/auth/token/`: DRF's view, except that a username and address that
-    django-axes has locked out get 429 with Retry-After instead of the wrong password's 400.
-    (Axes refuses them either way: DRF passes the request to `authenticate`.)"""
-
-    # DRF's view names its own parsers; use the API's (config/parsers.py).
-    parser_classes = api_settings.DEFAULT_PARSER_CLASSES
-
-    def post(self, request, *args, **kwargs):
-        try:
-            return super().post(request, *args, **kwargs)
-        except exceptions.ValidationError:
-            # Axes marks the request it was given: DRF's Request, not Django's.
-            if getattr(request, "axes_locked_out", False):
-                raise exceptions.Throttled(
-                    wait=settings.AXES_COOLOFF_TIME.total_seconds(),
-                    detail="Too many failed sign-ins for this username from this address.",
-                ) from None
-            raise
 
 
 # Swagger UI's page carries a small inline <style>; its start-up script is served by the

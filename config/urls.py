@@ -4,7 +4,8 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
-from config.api import APIDocsView, ObtainAuthTokenView
+from accounts import api as accounts_api
+from config.api import APIDocsView
 from improvement import api as improvement_api
 from metrics import api as metrics_api
 
@@ -18,7 +19,10 @@ router.register("measurements", metrics_api.MeasurementViewSet)
 router.register("quarterly-results", metrics_api.QuarterlyResultViewSet, basename="quarterlyresult")
 
 api_urlpatterns = [
-    path("auth/token/", ObtainAuthTokenView.as_view(), name="api-token"),
+    path("auth/token/", accounts_api.ObtainTokenView.as_view(), name="api-token"),
+    path("auth/tokens/", accounts_api.TokenListView.as_view(), name="api-tokens"),
+    path("auth/tokens/<str:key>/", accounts_api.TokenRevokeView.as_view(), name="api-token-revoke"),
+    path("auth/logout/", accounts_api.LogoutView.as_view(), name="api-logout"),
     path(
         "initiatives/<int:pk>/targets/",
         metrics_api.InitiativeTargetsView.as_view(),

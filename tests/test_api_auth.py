@@ -1,7 +1,7 @@
 """API sign-in: token auth, and what anonymous callers get (401 `{"detail"}`)."""
 
 import pytest
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from improvement.models import Initiative
 from metrics.models import Measurement, Target
@@ -51,7 +51,9 @@ def test_it_issues_a_token_for_a_username_and_password(api, db):
     response = api.post("/api/auth/token/", {"username": "ada", "password": PASSWORD})
 
     assert response.status_code == 200
-    assert response.json() == {"token": Token.objects.get(user=user).key}
+    assert set(response.json()) == {"token", "expiry"}
+    issued = AuthToken.objects.get(user=user)
+    assert response.json()["token"].startswith(issued.token_key)
 
 
 def test_it_refuses_a_token_for_a_wrong_password(api, db):
@@ -61,7 +63,7 @@ def test_it_refuses_a_token_for_a_wrong_password(api, db):
 
     assert response.status_code == 400
     assert response.json()["non_field_errors"]
-    assert not Token.objects.exists()
+    assert not AuthToken.objects.exists()
 
 
 def test_it_refuses_a_token_without_a_password(api, db):

@@ -8,7 +8,7 @@ import pytest
 from axes.models import AccessAttempt
 from django.utils import timezone
 from django.utils.html import escape
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from config.api import client_ip
 from tests.factories import UserFactory
@@ -145,7 +145,7 @@ def test_it_refuses_a_token_even_for_the_right_password_after_five_wrong_ones(ap
     assert response.status_code == 429
     assert "Too many failed sign-ins" in response.json()["detail"]
     assert response["Retry-After"] == "900"
-    assert not Token.objects.exists()
+    assert not AuthToken.objects.exists()
 
 
 def test_it_answers_wrong_passwords_before_the_limit_with_400(api, ada):

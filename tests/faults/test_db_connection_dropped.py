@@ -19,8 +19,8 @@ from http.cookies import SimpleCookie
 import pytest
 from django.db import connection
 from django.test import Client
-from rest_framework.authtoken.models import Token
 
+from accounts import tokens
 from config.wsgi import application
 from improvement.models import Initiative
 from metrics.models import Measurement
@@ -80,7 +80,7 @@ def owner():
 
 @pytest.fixture
 def token(owner) -> dict:
-    return {"HTTP_AUTHORIZATION": f"Token {Token.objects.create(user=owner).key}"}
+    return {"HTTP_AUTHORIZATION": f"Token {tokens.issue(owner)[1]}"}
 
 
 @pytest.fixture

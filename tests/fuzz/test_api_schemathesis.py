@@ -24,7 +24,6 @@ from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -32,6 +31,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from accounts import tokens
 from config.wsgi import application
 from improvement.models import Area, Initiative, Methodology, Stage
 from metrics.models import Metric, QuarterlyResult, Target
@@ -87,7 +87,7 @@ def wsgi_app():
 @pytest.fixture
 def admin_token(db) -> dict:
     admin = AdminFactory(username="schemathesis-admin")
-    return {"Authorization": f"Token {Token.objects.create(user=admin).key}"}
+    return {"Authorization": f"Token {tokens.issue(admin)[1]}"}
 
 
 @pytest.fixture
