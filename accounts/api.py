@@ -29,13 +29,15 @@ ISSUED = inline_serializer(
 
 
 class ObtainTokenView(APIView):
-    """`POST /api/auth/token/`: a new token for a username and password. A username and
+    """`POST /api/auth/token/`: a new token for a username and password, at most
+    RATE_LIMITS["sign_in"] times per address (429 past it). A username and
     address that django-axes has locked out get 429 with Retry-After instead of the wrong
     password's 400 (axes refuses them either way: the serializer calls `authenticate`)."""
 
     permission_classes = [permissions.AllowAny]
     authentication_classes = []
     serializer_class = AuthTokenSerializer
+    throttle_scope = "sign_in"  # per address: the caller is anonymous
 
     @extend_schema(request=AuthTokenSerializer, responses={200: ISSUED})
     def post(self, request):

@@ -181,3 +181,19 @@ def env_proxy_ssl_header(name: str) -> tuple[str, str] | None:
             "such as HTTP_X_FORWARDED_PROTO."
         )
     return (raw.strip(), "https")
+
+
+RATE_PERIODS = ("second", "minute", "hour", "day")
+
+
+def env_rate(name: str, default: str) -> str:
+    """A rate as `N/period`, period one of second, minute, hour, day (as DRF reads it)."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    found = re.fullmatch(r"\s*(\d+)\s*/\s*([a-z]+)\s*", raw.lower())
+    if not found or found[2] not in RATE_PERIODS or int(found[1]) < 1:
+        raise ImproperlyConfigured(
+            f"{name}={raw!r} is not a rate; write it as 30/hour (second, minute, hour or day)."
+        )
+    return f"{int(found[1])}/{found[2]}"

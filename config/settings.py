@@ -16,6 +16,7 @@ from config.env import (
     env_list,
     env_log_level,
     env_proxy_ssl_header,
+    env_rate,
     env_redis,
     env_str,
     env_timezone,
@@ -198,6 +199,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # JSON with limits on size and nesting (config/parsers.py); forms as DRF has them.
+    # Views opt in with `throttle_scope` (a key of RATE_LIMITS).
+    "DEFAULT_THROTTLE_CLASSES": ["config.throttling.ScopedRateThrottle"],
     "DEFAULT_PARSER_CLASSES": [
         "config.parsers.JSONParser",
         "rest_framework.parsers.FormParser",
@@ -210,6 +213,13 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "config.api.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "NUM_PROXIES": PROXY_COUNT,
+}
+# Rate limits per user (per address when anonymous), config/throttling.py: 429 with
+# Retry-After past them. Counted in the default cache.
+RATE_LIMITS = {
+    "sign_in": env_rate("RATE_LIMIT_SIGN_IN", "10/minute"),
+    "ideas": env_rate("RATE_LIMIT_IDEAS", "30/hour"),
+    "measurements": env_rate("RATE_LIMIT_MEASUREMENTS", "120/minute"),
 }
 # API tokens: one per sign-in, valid for API_TOKEN_DAYS, stored as a SHA-512 digest; the
 # `Authorization: Token …` header as before. Revoked when the password changes or the
@@ -239,6 +249,19 @@ SPECTACULAR_SETTINGS = {
 
 # --- Celery ---------------------------------------------------------------------------
 REDIS_URL = env_redis("REDIS_URL")
+# The cache holds the rate-limit counts: in Redis when there is one, so every process
+# shares them; otherwise in this process's memory (the embedded default is one process).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "cache",
+        # A down or hung Redis costs a request a second at most (config/throttling.py).
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    }
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
 # Without a broker (the embedded default) tasks run in-process, so the app works with
 # nothing but Python.
 CELERY_BROKER_URL = REDIS_URL or "memory://"

@@ -10,6 +10,16 @@ def pytest_configure(config):
     fine for these: Django reads them on first use, and no test has run yet."""
     # Real password hashing costs ~0.3 s a user; tests only need logins to work.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Rate-limit counts in this process's memory, emptied before each test (below), even
+    # when REDIS_URL is set: a count must not leak from one test into the next.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 @pytest.fixture
