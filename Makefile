@@ -40,7 +40,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/bandit -q -r config improvement metrics --severity-level high
+	$(BIN)/bandit -q -r config accounts improvement metrics --severity-level high
 	$(BIN)/lint-imports --no-cache
 
 migrations-check: $(STAMP)
