@@ -8,6 +8,7 @@ initiative and the history can be read but never added to, changed or deleted.
 from django.contrib import admin
 from django.utils.text import Truncator
 
+from config.admin_input import RefuseOddInputMixin
 from improvement.models import (
     Area,
     Comment,
@@ -22,7 +23,7 @@ from metrics.admin.records import TargetInline
 
 
 @admin.register(Area)
-class AreaAdmin(admin.ModelAdmin):
+class AreaAdmin(RefuseOddInputMixin, admin.ModelAdmin):
     list_display = ["name", "description"]
     search_fields = ["name"]
 
@@ -51,7 +52,7 @@ class StageTransitionInline(admin.TabularInline):
 
 
 @admin.register(Initiative)
-class InitiativeAdmin(admin.ModelAdmin):
+class InitiativeAdmin(RefuseOddInputMixin, admin.ModelAdmin):
     list_display = [
         "title",
         "stage",
@@ -127,7 +128,7 @@ class InitiativeAdmin(admin.ModelAdmin):
 
 
 @admin.register(StageTransition)
-class StageTransitionAdmin(admin.ModelAdmin):
+class StageTransitionAdmin(RefuseOddInputMixin, admin.ModelAdmin):
     """Viewable only. The model refuses a second save and any delete, so the admin
     must never offer either."""
 
@@ -148,7 +149,7 @@ class StageTransitionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Support)
-class SupportAdmin(admin.ModelAdmin):
+class SupportAdmin(RefuseOddInputMixin, admin.ModelAdmin):
     list_display = ["initiative", "user", "created_at"]
     list_select_related = ["initiative", "user"]
     search_fields = ["initiative__title", "user__username"]
@@ -157,7 +158,7 @@ class SupportAdmin(admin.ModelAdmin):
 
 
 @admin.register(Comment)
-class CommentAdmin(admin.ModelAdmin):
+class CommentAdmin(RefuseOddInputMixin, admin.ModelAdmin):
     list_display = ["initiative", "author", "excerpt", "created_at"]
     list_select_related = ["initiative", "author"]
     search_fields = ["body", "initiative__title", "author__username"]
@@ -182,17 +183,43 @@ class ReadFilter(admin.SimpleListFilter):
         return queryset
 
 
+class EmailFilter(admin.SimpleListFilter):
+    title = "email"
+    parameter_name = "email"
+
+    def lookups(self, request, model_admin):
+        return [("sent", "Sent"), ("failed", "Failed"), ("pending", "Not sent yet")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "sent":
+            return queryset.filter(emailed_at__isnull=False)
+        if self.value() == "failed":
+            return queryset.filter(email_failed_at__isnull=False)
+        if self.value() == "pending":
+            return queryset.filter(emailed_at__isnull=True, email_failed_at__isnull=True)
+        return queryset
+
+
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
-    list_display = ["recipient", "kind", "initiative", "created_at", "read"]
-    list_filter = ["kind", ReadFilter]
+class NotificationAdmin(RefuseOddInputMixin, admin.ModelAdmin):
+    list_display = ["recipient", "kind", "initiative", "created_at", "read", "email"]
+    list_filter = ["kind", ReadFilter, EmailFilter]
     list_select_related = ["recipient", "initiative"]
     search_fields = ["recipient__username", "initiative__title", "message"]
     date_hierarchy = "created_at"
     autocomplete_fields = ["recipient", "initiative"]
-    # Set by the email job; editing it would resend or suppress an email.
-    readonly_fields = ["emailed_at"]
+    # Set by the email job; editing them would resend or suppress an email.
+    readonly_fields = ["emailed_at", "email_failed_at", "email_error"]
 
     @admin.display(boolean=True, ordering="read_at")
     def read(self, obj):
         return obj.is_read
+
+    @admin.display(description="email")
+    def email(self, obj):
+        """Sent, failed (and why), or not sent yet."""
+        if obj.emailed_at:
+            return "sent"
+        if obj.email_failed_at:
+            return f"failed: {Truncator(obj.email_error).chars(80)}"
+        return "—"

@@ -83,26 +83,32 @@ class InitiativeViewSet(
         initiative = self.get_queryset().get(pk=pk)
         return Response(InitiativeSerializer(initiative).data, status=status_code)
 
-    @extend_schema(request=InitiativeCreateSerializer, responses={201: InitiativeSerializer})
+    @extend_schema(
+        request=InitiativeCreateSerializer,
+        responses={201: InitiativeSerializer, 200: InitiativeSerializer},
+    )
     def create(self, request):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        initiative = services.submit_idea(actor=request.user, **serializer.validated_data)
-        return self._read(initiative.pk, status.HTTP_201_CREATED)
+        initiative, created = services.submit_idea(actor=request.user, **serializer.validated_data)
+        # The same idea sent again (a retry after a timeout): the first one, not a second.
+        return self._read(initiative.pk, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     @extend_schema(request=InitiativeUpdateSerializer, responses={200: InitiativeSerializer})
     def partial_update(self, request, pk=None):
         initiative = self.get_object()
         if not isinstance(request.data, dict):
             raise ValidationError({"non_field_errors": ["Send a JSON object of fields."]})
+        serializer = InitiativeUpdateSerializer(initiative, data=request.data, partial=True)
+        # A field nobody edits here first (400), then the role (403), then the values (400):
+        # a caller learns what they may not edit before whether a value is valid.
+        serializer.refuse_unknown_fields(request.data)
         editable = set(InitiativeUpdateSerializer.Meta.fields)
-        # Role first: a caller learns what they may not edit before whether a value is valid.
         refused = services.refused_fields(
             actor=request.user, initiative=initiative, fields=set(request.data) & editable
         )
         if refused:
             raise PermissionDenied(f"You may not edit: {', '.join(refused)}.")
-        serializer = InitiativeUpdateSerializer(initiative, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         services.update_initiative(
             initiative=initiative, actor=request.user, changes=serializer.validated_data

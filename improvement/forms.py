@@ -3,7 +3,7 @@ from django.contrib.auth import get_user_model
 from django.forms.models import ModelChoiceIterator
 
 from improvement import roles
-from improvement.models import INTAKE_STAGES, Initiative, Stage
+from improvement.models import INTAKE_STAGES, Comment, Initiative, Stage, StageTransition
 from improvement.people import display_name
 
 
@@ -120,9 +120,18 @@ class ExecutionForm(forms.ModelForm):
         }
 
 
+def limit_of(model, field: str) -> int:
+    """A text field's length limit, from the model (improvement.models.limited_text)."""
+    return model._meta.get_field(field).max_length
+
+
 class MoveForm(forms.Form):
     to = forms.ChoiceField(choices=Stage.choices, widget=forms.HiddenInput)
-    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        required=False,
+        max_length=limit_of(StageTransition, "note"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
     duplicate_of = forms.ModelChoiceField(
         queryset=Initiative.objects.all(),
         required=False,
@@ -132,4 +141,32 @@ class MoveForm(forms.Form):
 
 
 class CommentForm(forms.Form):
-    body = forms.CharField(label="Comment", widget=forms.Textarea(attrs={"rows": 3}))
+    body = forms.CharField(
+        label="Comment",
+        max_length=limit_of(Comment, "body"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+# --- query strings and small posts ------------------------------------------------------
+# What a page reads from the query string or a button's post goes through a form too, so
+# a value the database cannot take (a NUL character, which PostgreSQL refuses in text; a
+# number out of range) is refused by the form's fields before any query is built.
+
+
+class SimilarIdeasForm(forms.Form):
+    """`/ideas/similar/?title=`: the title being typed."""
+
+    title = forms.CharField(required=False, max_length=limit_of(Initiative, "title"))
+
+
+class NotificationReadForm(forms.Form):
+    """`POST /notifications/read/`: one notification's `id`, or none for all of them."""
+
+    id = forms.IntegerField(required=False, min_value=1)
+
+
+class ActivityPageForm(forms.Form):
+    """`?activity=`: which page of the initiative page's timeline, 1 = the newest."""
+
+    activity = forms.IntegerField(required=False, min_value=1, max_value=100_000)

@@ -5,7 +5,7 @@ refused whichever path writes it (web, API, admin, a job or a shell).
 """
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Case, Count, F, OuterRef, Q, Subquery, Value, When, Window
 from django.db.models.functions import Cast, Coalesce, RowNumber
@@ -57,6 +57,17 @@ DEAD_STAGES = (*INTAKE_STAGES, Stage.REJECTED, Stage.CANCELLED)
 
 
 SCORE = [MinValueValidator(1), MaxValueValidator(5)]
+
+# How long free text may be, one limit per kind of text. A text field carries its limit
+# twice: `max_length`, which the forms and the API's serializers read, and a validator,
+# which `full_clean()` in the services checks (a TextField's max_length alone is never
+# checked). So the web, the API and every service refuse the same lengths.
+LONG_TEXT = 10_000  # what an idea or initiative describes: problem, change, root cause, plan
+NOTE_TEXT = 5_000  # what a person says: a move's note, a decision, a reason, a comment
+
+
+def limited_text(limit: int, **kwargs) -> models.TextField:
+    return models.TextField(max_length=limit, validators=[MaxLengthValidator(limit)], **kwargs)
 
 
 class Area(models.Model):
@@ -176,12 +187,15 @@ class Initiative(models.Model):
     """An improvement idea and, once accepted, the initiative that carries it out."""
 
     title = models.CharField(max_length=200)
-    problem_statement = models.TextField()
-    proposed_change = models.TextField(blank=True)
-    root_cause = models.TextField(blank=True)
-    control_plan = models.TextField(blank=True)
-    decision_note = models.TextField(blank=True, help_text="Adopt, adapt or abandon, and why.")
-    rejection_reason = models.TextField(blank=True)
+    problem_statement = limited_text(LONG_TEXT)
+    proposed_change = limited_text(LONG_TEXT, blank=True)
+    root_cause = limited_text(LONG_TEXT, blank=True)
+    control_plan = limited_text(LONG_TEXT, blank=True)
+    decision_note = limited_text(
+        NOTE_TEXT, blank=True, help_text="Adopt, adapt or abandon, and why."
+    )
+    # The note of the move that rejected it.
+    rejection_reason = limited_text(NOTE_TEXT, blank=True)
 
     pillar = models.CharField(max_length=20, choices=Pillar.choices)
     area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="initiatives")
@@ -343,7 +357,7 @@ class StageTransition(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="stage_transitions"
     )
     at = models.DateTimeField(default=timezone.now)
-    note = models.TextField(blank=True)
+    note = limited_text(NOTE_TEXT, blank=True)
     cycle = models.PositiveIntegerField(default=1)
 
     class Meta:
@@ -401,7 +415,7 @@ class Comment(models.Model):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="comments"
     )
-    body = models.TextField()
+    body = limited_text(NOTE_TEXT)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -443,6 +457,10 @@ class Notification(models.Model):
     read_at = models.DateTimeField(null=True, blank=True)
     # Set when the email went out, so a retried email job never sends twice.
     emailed_at = models.DateTimeField(null=True, blank=True)
+    # Set when the email could not be sent: refused for good (a 5xx, a bad address) or
+    # still failing after the job's last retry. The job never tries it again.
+    email_failed_at = models.DateTimeField(null=True, blank=True)
+    email_error = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -6,6 +6,22 @@ from django.contrib.auth import get_user_model
 from config.celery import enqueue_on_commit
 from improvement.models import Initiative, Notification, NotificationKind, Stage, StageTransition
 
+# An email subject: one line, short enough for every mail client's list.
+SUBJECT_LENGTH = 120
+
+
+def one_line(text: str, limit: int) -> str:
+    """`text` on one line — each run of whitespace, line breaks included, one space — and
+    at most `limit` characters, an ellipsis marking a cut. (A line break in a header is
+    what Django's BadHeaderError refuses: a title must never stop its emails.)"""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
+def email_subject(notification: Notification) -> str:
+    about = notification.initiative.title if notification.initiative else "Improvement tracker"
+    return one_line(f"[Improvement] {about}", SUBJECT_LENGTH)
+
 
 def notify(*, initiative: Initiative | None, kind: str, message: str, user_ids, exclude=None):
     """One in-app notification per distinct recipient (never the person who acted),

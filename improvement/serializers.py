@@ -1,12 +1,41 @@
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
+from config.serializers import RefuseUnknownFieldsMixin
 from improvement import roles
-from improvement.models import INTAKE_STAGES, Area, Initiative, Methodology, Stage
+from improvement.models import (
+    INTAKE_STAGES,
+    Area,
+    Initiative,
+    Methodology,
+    Stage,
+    StageTransition,
+)
 from improvement.people import display_name
 
 User = get_user_model()
 active_users = User.objects.filter(is_active=True)
+
+TRANSITION = "POST /api/initiatives/{id}/transition/"
+# Where the fields an initiative shows, but a write does not take, change instead: the
+# end of the 400's sentence "Unknown or read-only field: stage changes only through …".
+READ_ONLY_HINTS = {
+    "stage": f"changes only through {TRANSITION}.",
+    "held_from": f"changes with the stage, through {TRANSITION}.",
+    "cycle": f"changes with the stage, through {TRANSITION}.",
+    "rejection_reason": f"is the note of the move that rejects the idea ({TRANSITION}).",
+    "duplicate_of": f"is given with the move that rejects the idea ({TRANSITION}).",
+    "team": "is set by an administrator, in the admin.",
+    "watchers": "is set by the tracker and in the admin.",
+    "submitted_by": "is whoever submits the idea.",
+    "quadrant": "is computed from impact and effort.",
+    "ratio": "is computed from impact and effort.",
+    "risk_adjusted_roi": "is computed from the estimates.",
+    "support_count": "counts the +1s.",
+    **dict.fromkeys(
+        ("id", "created_at", "updated_at", "stage_entered_at"), "is set by the tracker."
+    ),
+}
 
 
 class UserSerializer(serializers.ModelSerializer):
@@ -78,16 +107,27 @@ class InitiativeSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class InitiativeCreateSerializer(serializers.ModelSerializer):
+class InitiativeCreateSerializer(RefuseUnknownFieldsMixin, serializers.ModelSerializer):
+    read_only_hints = {
+        **READ_ONLY_HINTS,
+        **dict.fromkeys(
+            (*roles.TRIAGE_FIELDS, *roles.EXECUTION_FIELDS),
+            "is edited once the idea is submitted (PATCH /api/initiatives/{id}/), by the "
+            "role that may.",
+        ),
+    }
+
     class Meta:
         model = Initiative
         fields = roles.IDEA_FIELDS
         extra_kwargs = {"proposed_change": {"required": False}}
 
 
-class InitiativeUpdateSerializer(serializers.ModelSerializer):
+class InitiativeUpdateSerializer(RefuseUnknownFieldsMixin, serializers.ModelSerializer):
     """Every field someone may edit; which of them *this* caller may edit is checked by
-    the service (improvement.roles.editable_fields)."""
+    the service (improvement.roles.editable_fields). Any other key is refused (400)."""
+
+    read_only_hints = READ_ONLY_HINTS
 
     owner = serializers.PrimaryKeyRelatedField(queryset=active_users, allow_null=True)
     sponsor = serializers.PrimaryKeyRelatedField(queryset=active_users, allow_null=True)
@@ -115,9 +155,14 @@ class InitiativeUpdateSerializer(serializers.ModelSerializer):
         return value
 
 
-class TransitionSerializer(serializers.Serializer):
+class TransitionSerializer(RefuseUnknownFieldsMixin, serializers.Serializer):
     to = serializers.ChoiceField(choices=Stage.choices)
-    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+    note = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=StageTransition._meta.get_field("note").max_length,
+    )
     duplicate_of = serializers.PrimaryKeyRelatedField(
         queryset=Initiative.objects.all(), required=False, allow_null=True, default=None
     )

@@ -1,19 +1,49 @@
 """Changing initiatives outside stage moves: submitting, editing by role, support and
 comments. The web views and the API call these same functions."""
 
+import datetime as dt
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils import timezone
 
 from improvement import notifications, roles
 from improvement.models import Comment, Initiative, Support
 
 
-def submit_idea(*, actor, **fields) -> Initiative:
-    """A new idea, stage `submitted`; the submitter follows it from the start."""
+def repeat_window() -> dt.timedelta:
+    """How long an identical second submission counts as the same one (a double click, a
+    client retrying after a timeout): settings.IDEA_REPEAT_MINUTES, 10 by default."""
+    return dt.timedelta(minutes=getattr(settings, "IDEA_REPEAT_MINUTES", 10))
+
+
+def submit_idea(*, actor, **fields) -> tuple[Initiative, bool]:
+    """A new idea, stage `submitted` (its submitter is told of every move), and True; or,
+    when this person submitted the very same idea (every field equal) within
+    `repeat_window()`, that idea and False.
+
+    Concurrent identical submissions take turns on the submitter's user row, locked for
+    the check and the insert: the second waits for the first to commit, then finds it."""
     initiative = Initiative(submitted_by=actor, **fields)
     initiative.full_clean()
-    initiative.save()
-    return initiative
+    same = {name: getattr(initiative, name) for name in {*roles.IDEA_FIELDS, *fields}}
+    with transaction.atomic():
+        # This person's submissions take turns here, on PostgreSQL. (SQLite ignores FOR
+        # UPDATE; a repeat sent while the first is still being written may slip through.)
+        list(get_user_model().objects.select_for_update().filter(pk=actor.pk).values("pk"))
+        earlier = (
+            Initiative.objects.filter(
+                submitted_by=actor, created_at__gte=timezone.now() - repeat_window(), **same
+            )
+            .order_by("created_at", "pk")
+            .first()
+        )
+        if earlier is not None:
+            return earlier, False
+        initiative.save()
+    return initiative, True
 
 
 def refused_fields(*, actor, initiative: Initiative, fields) -> list[str]:

@@ -1,12 +1,17 @@
 import smtplib
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 from django.core.mail import send_mail
 from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from improvement.models import Notification
+from improvement.notifications import email_subject
 from improvement.reminders import remind_stale
+
+# How much of a failed send's error the notification keeps.
+ERROR_TEXT = 1000
 
 
 class TransientMailError(Exception):
@@ -45,6 +50,7 @@ def _send(subject: str, message: str, to: str) -> None:
 
 
 @shared_task(
+    bind=True,
     autoretry_for=TRANSIENT,
     retry_backoff=True,
     retry_jitter=True,
@@ -53,31 +59,65 @@ def _send(subject: str, message: str, to: str) -> None:
     time_limit=90,
     acks_late=True,
 )
-def send_notification_emails(notification_ids: list[int]) -> int:
-    """Email each notification not emailed yet; returns how many went out.
+def send_notification_emails(self, notification_ids: list[int]) -> int:
+    """Email each notification not emailed (nor given up on) yet; returns how many went out.
 
     Each row is claimed (emailed_at set) in the same transaction that sends it, so a
-    retry after a partial failure sends only what is left."""
+    retry after a transient failure sends only what is left. A row that cannot be sent —
+    refused for good, or still failing on the last try — is marked failed (email_failed_at,
+    email_error, shown in the admin) and the others still go out; the job then fails with
+    the first such error, so the worker's log shows it too."""
+    last_try = self.request.retries >= self.max_retries
     sent = 0
-    pending = Notification.objects.filter(pk__in=notification_ids, emailed_at__isnull=True)
+    failures = []
+    pending = Notification.objects.filter(
+        pk__in=notification_ids, emailed_at__isnull=True, email_failed_at__isnull=True
+    )
     for pk in pending.values_list("pk", flat=True):
-        with transaction.atomic():
-            row = (
-                # of=self: the initiative join is nullable, and PostgreSQL cannot lock the
-                # nullable side of an outer join.
-                Notification.objects.select_for_update(skip_locked=True, of=("self",))
-                .select_related("recipient", "initiative")
-                .filter(pk=pk, emailed_at__isnull=True)
-                .first()
-            )
-            if row is None or not row.recipient.email:
-                continue
-            subject = row.initiative.title if row.initiative else "Improvement tracker"
-            _send(f"[Improvement] {subject}", row.message, row.recipient.email)
-            row.emailed_at = timezone.now()
-            row.save(update_fields=["emailed_at"])
-            sent += 1
+        try:
+            sent += _send_one(pk)
+        except SoftTimeLimitExceeded:
+            raise  # out of time: what is left stays pending for a later run
+        except TRANSIENT as exc:
+            if not last_try:
+                raise  # retried: what went out stays sent, the rest is tried again
+            _mark_failed(pk, exc)
+            failures.append(exc)
+        except Exception as exc:  # a 5xx, a refused address: the same however often tried
+            _mark_failed(pk, exc)
+            failures.append(exc)
+    if failures:
+        raise failures[0]
     return sent
+
+
+def _send_one(pk: int) -> int:
+    """Send notification `pk` if it is still pending and its recipient has an address;
+    1 if it went out. Raises what sending raised, with the row left pending."""
+    with transaction.atomic():
+        row = (
+            # of=self: the initiative join is nullable, and PostgreSQL cannot lock the
+            # nullable side of an outer join.
+            Notification.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("recipient", "initiative")
+            .filter(pk=pk, emailed_at__isnull=True, email_failed_at__isnull=True)
+            .first()
+        )
+        if row is None or not row.recipient.email:
+            return 0
+        _send(email_subject(row), row.message, row.recipient.email)
+        row.emailed_at = timezone.now()
+        row.save(update_fields=["emailed_at"])
+        return 1
+
+
+def _mark_failed(pk: int, error: Exception) -> None:
+    """Give up on emailing `pk`, saying why. In its own statement, after the sending
+    transaction: a dropped database connection may have broken that one."""
+    text = f"{type(error).__name__}: {error}"[:ERROR_TEXT]
+    Notification.objects.filter(pk=pk, emailed_at__isnull=True).update(
+        email_failed_at=timezone.now(), email_error=text
+    )
 
 
 @shared_task(

@@ -12,6 +12,7 @@ import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -346,8 +347,11 @@ def move(
 
     Returns the initiative as saved. The row is locked for the whole check-and-write, so
     of two people moving the same initiative at once exactly one succeeds: the second
-    sees the stage the first left and finds its move no longer exists."""
+    sees the stage the first left and finds its move no longer exists.
+
+    A note longer than the history's column allows raises ValidationError (HTTP 400)."""
     note = note.strip()
+    _check_note(note)
     with transaction.atomic():
         locked = Initiative.objects.select_for_update().get(pk=initiative.pk)
         chosen = find_move(locked, to)
@@ -374,6 +378,14 @@ def move(
         )
         notifications.stage_moved(transition=transition)
     return locked
+
+
+def _check_note(note: str) -> None:
+    """The note's own limits (StageTransition.note), before anything is locked or written."""
+    try:
+        StageTransition._meta.get_field("note").run_validators(note)
+    except ValidationError as exc:
+        raise ValidationError({"note": exc.messages}) from None
 
 
 def _apply(chosen: Move, initiative: Initiative, *, actor, note: str, duplicate_of) -> None:

@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 
 from improvement import services
 from improvement.filters import InitiativeFilter
-from improvement.forms import IdeaForm
+from improvement.forms import IdeaForm, SimilarIdeasForm
 from improvement.models import (
     DMAIC_STAGES,
     INTAKE_STAGES,
@@ -24,19 +24,36 @@ SIMILAR_MIN_WORD = 4
 def idea_new(request):
     form = IdeaForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        initiative = services.submit_idea(actor=request.user, **form.cleaned_data)
-        messages.success(
-            request,
-            f"Thank you — idea #{initiative.pk} is submitted. A reviewer will triage it, "
-            "and you will be told what happens to it.",
-        )
+        initiative, created = services.submit_idea(actor=request.user, **form.cleaned_data)
+        if created:
+            messages.success(
+                request,
+                f"Thank you — idea #{initiative.pk} is submitted. A reviewer will triage it, "
+                "and you will be told what happens to it.",
+            )
+        else:
+            # A second click, or the form sent again: the idea is in once.
+            messages.info(
+                request,
+                f"You submitted this idea a moment ago: it is #{initiative.pk}, here. "
+                "It was not submitted a second time.",
+            )
         return redirect("improvement:initiative", pk=initiative.pk)
-    return render(request, "improvement/idea_form.html", {"form": form})
+    # A refused idea: the form again, with what to fix and what was typed.
+    status = 400 if request.method == "POST" else 200
+    return render(request, "improvement/idea_form.html", {"form": form}, status=status)
 
 
 def similar_ideas(request):
-    """Existing ideas whose title shares a word with what is being typed (htmx partial)."""
-    words = [w for w in request.GET.get("title", "").split() if len(w) >= SIMILAR_MIN_WORD]
+    """Existing ideas whose title shares a word with what is being typed (htmx partial).
+    A title the form refuses (a NUL character, too long) finds nothing, with a 400."""
+    form = SimilarIdeasForm(request.GET)
+    if not form.is_valid():
+        return render(
+            request, "improvement/partials/similar_ideas.html", {"similar": []}, status=400
+        )
+    title = form.cleaned_data["title"]
+    words = [w for w in title.split() if len(w) >= SIMILAR_MIN_WORD]
     similar = []
     if words:
         match = Q()
@@ -50,6 +67,8 @@ def initiative_list(request):
     """All initiatives, with the API's filters (the same FilterSet) and pagination."""
     queryset = Initiative.objects.with_priority().select_related("area", "owner")
     filterset = InitiativeFilter(request.GET or None, queryset=queryset)
+    # A value the filter's form refuses (an unknown stage, a NUL character in the search)
+    # is shown as an error beside the unfiltered list: it never reaches a query.
     rows = filterset.qs if filterset.is_bound and filterset.is_valid() else queryset
     page = Paginator(rows, 25).get_page(request.GET.get("page"))
     query = request.GET.copy()

@@ -1,6 +1,8 @@
 """The initiative page and the actions taken on it. A refused action re-renders the page
 with what is missing; it is never an error page."""
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import CharField, Exists, F, OuterRef, Value
@@ -10,7 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from improvement import roles, services, workflow
-from improvement.forms import CommentForm, ExecutionForm, MoveForm, TriageForm
+from improvement.forms import ActivityPageForm, CommentForm, ExecutionForm, MoveForm, TriageForm
 from improvement.models import DMAIC_STAGES, INTAKE_STAGES, PDCA_STAGES, Initiative, Stage, Support
 from metrics import selectors
 from metrics.forms import blank_recording_forms
@@ -71,7 +73,7 @@ def page(request, initiative: Initiative, *, status: int = 200, **forms):
         "can_execute": can_execute,
         "can_record": can_record,
         "targets": targets,
-        "activity": activity(initiative),
+        "activity": activity(initiative, page=activity_page(request)),
         "triage_form": forms.pop("triage_form", None)
         or (TriageForm(instance=initiative) if is_reviewer else None),
         "execution_form": forms.pop("execution_form", None)
@@ -83,14 +85,42 @@ def page(request, initiative: Initiative, *, status: int = 200, **forms):
     return render(request, "improvement/initiative.html", context, status=status)
 
 
-def activity(initiative: Initiative) -> list[dict]:
-    """Moves and comments in one timeline, oldest first: one query (UNION ALL)."""
-    columns = ("kind", "when", "source", "to", "cycle", "text", "first", "last", "username")
+ACTIVITY_PER_PAGE = 50
+
+
+@dataclass
+class Timeline:
+    """One page of the timeline: `items` oldest first; page 1 holds the newest."""
+
+    items: list[dict]
+    page: int
+    has_older: bool
+
+    def __iter__(self):
+        return iter(self.items)
+
+    def __len__(self):
+        return len(self.items)
+
+
+def activity_page(request) -> int:
+    """The timeline page asked for (`?activity=`); the newest for anything else, as a
+    list's `?page=` does."""
+    form = ActivityPageForm(request.GET)
+    return (form.is_valid() and form.cleaned_data["activity"]) or 1
+
+
+def activity(initiative: Initiative, *, page: int = 1) -> Timeline:
+    """Moves and comments in one timeline, ACTIVITY_PER_PAGE items a page counted from
+    the newest, each page oldest first: one query (UNION ALL, LIMIT), however long the
+    discussion, and a page of bounded size (each text is capped by its model field)."""
+    columns = ("kind", "id", "when", "source", "to", "cycle", "text", "first", "last", "username")
 
     def branch(queryset, kind, *, when, person, source, to, cycle, text):
         # Prefixed names: an annotation may not shadow a model field (e.g. `cycle`).
         values = {
             "kind": Value(kind),
+            "id": F("id"),
             "when": F(when),
             "source": source,
             "to": to,
@@ -125,14 +155,16 @@ def activity(initiative: Initiative) -> list[dict]:
         cycle=Value(0),
         text="body",
     )
-    rows = moves.union(comments, all=True).order_by("a_when")
-    return [
-        {
-            **dict(zip(columns, row, strict=True)),
-            "name": f"{row[6]} {row[7]}".strip() or row[8],
-        }
-        for row in rows
-    ]
+    # Newest first, one more than a page to learn whether older items exist.
+    start = (page - 1) * ACTIVITY_PER_PAGE
+    newest_first = moves.union(comments, all=True).order_by("-a_when", "-a_kind", "-a_id")
+    rows = list(newest_first[start : start + ACTIVITY_PER_PAGE + 1])
+    items = []
+    for row in reversed(rows[:ACTIVITY_PER_PAGE]):
+        item = dict(zip(columns, row, strict=True))
+        item["name"] = f"{item['first']} {item['last']}".strip() or item["username"]
+        items.append(item)
+    return Timeline(items=items, page=page, has_older=len(rows) > ACTIVITY_PER_PAGE)
 
 
 def _only_permission(option) -> bool:
@@ -149,7 +181,8 @@ def move(request, pk: int):
     initiative = load(pk, request.user)
     form = MoveForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "That move was not understood.")
+        problems = [f"{name}: {' '.join(errors)}" for name, errors in form.errors.items()]
+        messages.error(request, f"That move was not understood. {'; '.join(problems)}")
         return page(request, initiative, status=400)
     to = form.cleaned_data["to"]
     try:
@@ -160,6 +193,9 @@ def move(request, pk: int):
             note=form.cleaned_data["note"],
             duplicate_of=form.cleaned_data["duplicate_of"],
         )
+    except ValidationError as exc:
+        messages.error(request, f"That move was not made: {' '.join(exc.messages)}")
+        return page(request, initiative, status=400)
     except workflow.MoveForbidden as exc:
         raise PermissionDenied(str(exc)) from None
     except workflow.MoveRefused as exc:
@@ -225,8 +261,13 @@ def support(request, pk: int):
 def comment(request, pk: int):
     initiative = load(pk, request.user)
     form = CommentForm(request.POST)
+    if form.is_valid():
+        body = form.cleaned_data["body"]
+        try:
+            services.add_comment(initiative=initiative, actor=request.user, body=body)
+        except ValidationError as exc:
+            form.add_error(None, exc)
     if not form.is_valid():
         return page(request, initiative, status=400, comment_form=form)
-    services.add_comment(initiative=initiative, actor=request.user, body=form.cleaned_data["body"])
     messages.success(request, "Comment added.")
     return redirect(initiative_url(pk) + "#comments")

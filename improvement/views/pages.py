@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from improvement import roles
+from improvement.forms import NotificationReadForm
 from improvement.models import ACTIVE_STAGES, Initiative, Notification, Quadrant, Stage
 from metrics import selectors
 from metrics.periods import previous_quarter, quarter_of
@@ -83,10 +84,12 @@ def notifications_read(request):
     """Mark one notification (`id`) or all of them read."""
     unread = Notification.objects.filter(recipient=request.user, read_at__isnull=True)
     if "id" in request.POST:
-        if not request.POST["id"].isdigit():
+        # A form, not str.isdigit(): "²" is a digit to isdigit() and no number to int().
+        form = NotificationReadForm(request.POST)
+        if not form.is_valid() or form.cleaned_data["id"] is None:
             raise Http404("No such notification.")
         notification = get_object_or_404(
-            Notification, pk=request.POST["id"], recipient=request.user
+            Notification, pk=form.cleaned_data["id"], recipient=request.user
         )
         unread = unread.filter(pk=notification.pk)
         unread.update(read_at=timezone.now())

@@ -14,6 +14,11 @@ the requests and everything they write is rolled back.
 The caller is an administrator, so that role checks let most requests through to the
 code behind them. Path ids and the ids in bodies are drawn half of the time from rows
 that exist, so requests reach real objects instead of stopping at a 404.
+
+Beyond what the schema describes, some requests carry what a hostile client sends: a NUL
+character in every string of the body or the query string (PostgreSQL refuses NUL in
+text, so one that reached a query was a 500), or a body nested deeper than the API's
+parser takes (config/parsers.py; sent as JSON). Each must be a documented 4xx.
 """
 
 import pytest
@@ -32,6 +37,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from accounts import tokens
+from config.parsers import MAX_DEPTH, depth
 from config.wsgi import application
 from improvement.models import Area, Initiative, Methodology, Stage
 from metrics.models import Metric, QuarterlyResult, Target
@@ -128,15 +134,67 @@ def flatmap_path_parameters(context, path_parameters):
     )
 
 
+NUL = "\x00"
+
+
+def with_nul(value):
+    """`value` with a NUL character in the middle of every string in it."""
+    if isinstance(value, str):
+        return value[: len(value) // 2] + NUL + value[len(value) // 2 :]
+    if isinstance(value, dict):
+        return {key: with_nul(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [with_nul(item) for item in value]
+    return value
+
+
+def has_string(value) -> bool:
+    return with_nul(value) != value
+
+
+def nested(value, levels: int = MAX_DEPTH + 5):
+    """`value` inside `levels` lists: deeper than the API's parser takes."""
+    for _ in range(levels):
+        value = [value]
+    return value
+
+
+def too_deep(body):
+    """The body with its first value (or, not an object, itself) nested too deep."""
+    if isinstance(body, dict) and body:
+        first = next(iter(body))
+        return {**body, first: nested(body[first])}
+    return nested(body)
+
+
 @schema.hook
 def flatmap_body(context, body):
-    if not isinstance(body, dict):
-        return st.just(body)
-    real = {key: existing(model) for key, model in BODY_IDS.items() if key in body}
-    real |= {key: existing(User) for key in USER_FIELDS if key in body}
-    if not real:
-        return st.just(body)
-    return st.one_of(st.just(body), st.fixed_dictionaries(real).map(lambda ids: {**body, **ids}))
+    variants = [st.just(body)]
+    if isinstance(body, dict):
+        real = {key: existing(model) for key, model in BODY_IDS.items() if key in body}
+        real |= {key: existing(User) for key in USER_FIELDS if key in body}
+        if real:
+            variants.append(st.fixed_dictionaries(real).map(lambda ids: {**body, **ids}))
+    if has_string(body):
+        variants.append(st.just(with_nul(body)))
+    if isinstance(body, dict | list):
+        variants.append(st.just(too_deep(body)))
+    return st.one_of(variants)
+
+
+@schema.hook
+def flatmap_query(context, query):
+    if not query or not has_string(query):
+        return st.just(query)
+    return st.one_of(st.just(query), st.just(with_nul(query)))
+
+
+@schema.hook
+def map_case(context, case):
+    # Only JSON nests: a body too deep goes as JSON whatever media type was drawn.
+    if isinstance(case.body, dict | list) and depth(case.body) > MAX_DEPTH:
+        case.media_type = "application/json"
+    return case
 
 
 def test_it_fuzzes_the_schema_the_api_serves(api_as, user):

@@ -129,11 +129,12 @@ def test_it_refuses_an_idea_with_a_bad_value(client, field, value):
     assert not Initiative.objects.exists()
 
 
-def test_it_ignores_a_stage_sent_with_a_new_idea(client):
+def test_it_refuses_a_stage_sent_with_a_new_idea(client):
     response = client.post("/api/initiatives/", idea(AreaFactory(), stage="completed"))
 
-    assert response.status_code == 201
-    assert Initiative.objects.get(pk=response.json()["id"]).stage == Stage.SUBMITTED
+    assert response.status_code == 400
+    assert list(response.json()) == ["stage"]
+    assert not Initiative.objects.exists()
 
 
 # --- read -------------------------------------------------------------------------------
@@ -539,13 +540,14 @@ def test_it_saves_every_valid_field_of_a_patch(reviewer_client):
     assert (initiative.owner, initiative.sponsor) == (owner, sponsor)
 
 
-def test_it_ignores_read_only_fields_in_a_patch(api_as):
+def test_it_refuses_read_only_fields_in_a_patch(api_as):
     initiative = InitiativeFactory()
 
     response = api_as(AdminFactory()).patch(
         f"/api/initiatives/{initiative.pk}/", {"stage": "completed", "cycle": 9}
     )
 
-    assert response.status_code == 200
+    assert response.status_code == 400
+    assert set(response.json()) == {"stage", "cycle"}
     initiative.refresh_from_db()
     assert (initiative.stage, initiative.cycle) == (Stage.SUBMITTED, 1)
