@@ -72,6 +72,11 @@ class InitiativeViewSet(
     def get_queryset(self):
         return initiatives_for_reading()
 
+    def get_throttles(self):
+        # Submitting ideas is limited per user (RATE_LIMITS["ideas"]); reading is not.
+        self.throttle_scope = "ideas" if self.action == "create" else None
+        return super().get_throttles()
+
     def get_serializer_class(self):
         if self.action == "create":
             return InitiativeCreateSerializer

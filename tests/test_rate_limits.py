@@ -74,3 +74,55 @@ def test_it_refuses_a_bad_rate(monkeypatch, raw):
 
     with pytest.raises(ImproperlyConfigured, match="RATE_LIMIT_IDEAS="):
         env.env_rate("RATE_LIMIT_IDEAS", "30/hour")
+
+
+@pytest.fixture
+def two_ideas_an_hour(settings):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "ideas": "2/hour"}
+
+
+def idea(n: int, area) -> dict:
+    return {
+        "title": f"Idea number {n}",
+        "problem_statement": f"Problem {n}.",
+        "area": area.pk,
+        "pillar": "customer",
+    }
+
+
+@pytest.mark.usefixtures("two_ideas_an_hour")
+def test_it_limits_idea_submissions_per_user_in_the_api(api_as):
+    from improvement.models import Initiative
+    from tests.factories import AreaFactory
+
+    area = AreaFactory()
+    ada, bob = UserFactory(), UserFactory()
+
+    statuses = [api_as(ada).post("/api/initiatives/", idea(n, area)).status_code for n in range(3)]
+    other = api_as(bob).post("/api/initiatives/", idea(9, area))
+    reading = api_as(ada).get("/api/initiatives/")
+
+    assert statuses == [201, 201, 429]
+    assert other.status_code == 201
+    assert reading.status_code == 200
+    assert Initiative.objects.filter(submitted_by=ada).count() == 2
+
+
+@pytest.mark.usefixtures("two_ideas_an_hour")
+def test_it_limits_idea_submissions_per_user_on_the_web(client):
+    from django.urls import reverse
+
+    from improvement.models import Initiative
+    from tests.factories import AreaFactory
+
+    area = AreaFactory()
+    ada = UserFactory()
+    client.force_login(ada)
+
+    responses = [client.post(reverse("improvement:idea_new"), idea(n, area)) for n in range(3)]
+
+    assert [r.status_code for r in responses] == [302, 302, 429]
+    assert int(responses[2]["Retry-After"]) > 0
+    assert b"Too many at once" in responses[2].content
+    assert Initiative.objects.filter(submitted_by=ada).count() == 2
+    assert client.get(reverse("improvement:idea_new")).status_code == 200

@@ -6,6 +6,7 @@ from django.db.models import Case, CharField, Count, F, Q, Value, When, Window
 from django.db.models.functions import RowNumber
 from django.shortcuts import redirect, render
 
+from config.throttling import rate_limited
 from improvement import services
 from improvement.filters import InitiativeFilter
 from improvement.forms import IdeaForm, SimilarIdeasForm
@@ -21,6 +22,7 @@ from improvement.models import (
 SIMILAR_MIN_WORD = 4
 
 
+@rate_limited("ideas")
 def idea_new(request):
     form = IdeaForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

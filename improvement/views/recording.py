@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from config.throttling import rate_limited
 from improvement import roles
 from improvement.models import Initiative
 from improvement.views.initiative import initiative_url, load, page
@@ -117,12 +118,14 @@ def _forms_page(request, initiative, partial: str, *, title: str, **context):
 
 
 @require_POST
+@rate_limited("measurements")
 def measurement_add(request, pk: int):
     form = MeasurementForm(request.POST, auto_id=f"id_t{pk}_%s")
     return _record(request, pk, form, lambda data: [data])
 
 
 @require_POST
+@rate_limited("measurements")
 def measurement_bulk(request, pk: int):
     form = BulkMeasurementForm(request.POST, auto_id=f"id_t{pk}_%s")
     return _record(request, pk, form, lambda data: data["rows"])
