@@ -14,6 +14,7 @@ from improvement import roles
 from improvement.models import Initiative
 from metrics import services
 from metrics.filters import MeasurementFilter, QuarterlyResultFilter
+from metrics.ids import parse_id
 from metrics.ledger import review
 from metrics.models import (
     Measurement,
@@ -34,7 +35,21 @@ from metrics.serializers import (
 from metrics.tasks import measure_results
 
 
-class MetricViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class PlainIdLookup:
+    """A detail URL's id in the digits 0–9 only (metrics.ids): the ORM would read
+    /api/targets/１２/ (full-width digits) as target 12. Anything else is a 404. (Checked
+    here rather than by the router's `lookup_value_regex`, which would turn the id into a
+    string in the OpenAPI schema.)"""
+
+    def get_object(self):
+        if parse_id(self.kwargs.get(self.lookup_url_kwarg or self.lookup_field)) is None:
+            raise NotFound()
+        return super().get_object()
+
+
+class MetricViewSet(
+    PlainIdLookup, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     queryset = Metric.objects.filter(is_active=True)
     serializer_class = MetricSerializer
 
@@ -64,7 +79,9 @@ class InitiativeTargetsView(generics.ListCreateAPIView):
         return Response(TargetSerializer(target).data, status=status.HTTP_201_CREATED)
 
 
-class TargetViewSet(mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet):
+class TargetViewSet(
+    PlainIdLookup, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet
+):
     """`GET/PATCH /api/targets/{id}/`; baseline fields are refused once frozen."""
 
     http_method_names = ["get", "patch", "head", "options"]
@@ -99,12 +116,19 @@ class MeasurementViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewset
 
     @extend_schema(request=MeasurementSerializer, responses={201: MeasurementSerializer})
     def create(self, request, *args, **kwargs):
+        """Cheapest refusal first: the batch's size; then every target of the batch read in
+        one query and refused as a whole (403) if the caller may not record on one; only
+        then each item, with no query of its own (the service's checks are set-based)."""
         many = isinstance(request.data, list)
         if many and not 1 <= len(request.data) <= services.MAX_BATCH:
             raise ValidationError(
                 {"non_field_errors": [f"Send between 1 and {services.MAX_BATCH} measurements."]}
             )
-        serializer = self.get_serializer(data=request.data, many=many)
+        items = request.data if many else [request.data]
+        ids = {parse_id(item.get("target")) for item in items if isinstance(item, dict)}
+        targets = services.targets_for_recording(actor=request.user, ids=ids - {None})
+        context = {**self.get_serializer_context(), "targets": targets}
+        serializer = self.get_serializer(data=request.data, many=many, context=context)
         serializer.is_valid(raise_exception=True)
         items = serializer.validated_data if many else [serializer.validated_data]
         try:
@@ -132,6 +156,7 @@ class RecomputeView(APIView):
 
 
 class QuarterlyResultViewSet(
+    PlainIdLookup,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.UpdateModelMixin,

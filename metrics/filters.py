@@ -5,10 +5,51 @@ from django import forms
 from django_filters.fields import IsoDateTimeField
 
 from improvement.models import Area
+from metrics.ids import parse_id
 from metrics.models import Measurement, QuarterlyResult, ResultStatus
 
-# The id columns' range (BigAutoField): SQLite cannot even compare with a larger number.
-ID_RANGE = {"min_value": -(2**63), "max_value": 2**63 - 1}
+
+class IdFormField(forms.CharField):
+    """An id in a query string: the digits 0–9 only (metrics.ids), so `target=1.5` or
+    `area=１` is a 400 naming the parameter rather than a filter on row 1."""
+
+    default_error_messages = {"not_an_id": "Give an id: a whole number such as 42."}
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return None
+        pk = parse_id(value)
+        if pk is None:
+            raise forms.ValidationError(self.error_messages["not_an_id"], code="not_an_id")
+        return pk
+
+
+class IdFilter(django_filters.Filter):
+    field_class = IdFormField
+
+
+class YearFormField(IdFormField):
+    default_error_messages = {"not_an_id": "Give a year: a whole number such as 2026."}
+
+
+class YearFilter(django_filters.Filter):
+    field_class = YearFormField
+
+
+class StrictModelChoiceField(django_filters.fields.ModelChoiceField):
+    """A ModelChoiceField that takes only a plain id (see IdFormField)."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and parse_id(value) is None:
+            raise forms.ValidationError(
+                IdFormField.default_error_messages["not_an_id"], code="not_an_id"
+            )
+        return super().to_python(value)
+
+
+class StrictModelChoiceFilter(django_filters.ModelChoiceFilter):
+    field_class = StrictModelChoiceField
 
 
 class InstantField(IsoDateTimeField):
@@ -28,7 +69,7 @@ class InstantFilter(django_filters.IsoDateTimeFilter):
 
 
 class MeasurementFilter(django_filters.FilterSet):
-    target = django_filters.NumberFilter(field_name="target_id", **ID_RANGE)
+    target = IdFilter(field_name="target_id")
     since = InstantFilter(field_name="observed_at", lookup_expr="gte")
     until = InstantFilter(field_name="observed_at", lookup_expr="lte")
 
@@ -38,11 +79,9 @@ class MeasurementFilter(django_filters.FilterSet):
 
 
 class QuarterlyResultFilter(django_filters.FilterSet):
-    year = django_filters.NumberFilter()
+    year = YearFilter()
     quarter = django_filters.ChoiceFilter(choices=[(q, f"Q{q}") for q in range(1, 5)])
-    area = django_filters.ModelChoiceFilter(
-        field_name="initiative__area", queryset=Area.objects.all()
-    )
+    area = StrictModelChoiceFilter(field_name="initiative__area", queryset=Area.objects.all())
     status = django_filters.ChoiceFilter(choices=ResultStatus.choices)
 
     class Meta:

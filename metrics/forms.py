@@ -7,12 +7,25 @@ from django import forms
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
+from metrics.ids import parse_id
 from metrics.models import Metric, Target
 from metrics.services import MAX_BATCH
 
 
+class IdChoiceField(forms.ModelChoiceField):
+    """A row chosen by its id, written in the digits 0–9 only (metrics.ids): left to
+    itself the ORM reads "１" (full-width) as 1."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and parse_id(value) is None:
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice"
+            )
+        return super().to_python(value)
+
+
 class TargetForm(forms.ModelForm):
-    metric = forms.ModelChoiceField(queryset=Metric.objects.filter(is_active=True))
+    metric = IdChoiceField(queryset=Metric.objects.filter(is_active=True))
 
     class Meta:
         model = Target
@@ -67,18 +80,29 @@ def parse_when(text: str) -> dt.datetime | None:
     return when
 
 
+# The longest paste: MAX_BATCH lines of a date-time with its offset, a value and a sample
+# size take well under 80 characters each. Checked before any line is parsed.
+MAX_PASTE_LENGTH = MAX_BATCH * 80
+
+
 class BulkMeasurementForm(forms.Form):
     """Measurements pasted as CSV: `observed_at,value[,sample_size]`, one per line; a
     header line is allowed. Every bad line is named; nothing is saved if one is bad."""
 
     rows = forms.CharField(
         label="Paste measurements (CSV: date or date-time, value, optional sample size)",
+        max_length=MAX_PASTE_LENGTH,
         widget=forms.Textarea(attrs={"rows": 6, "placeholder": "2026-03-01,12.5\n2026-03-08,11.9"}),
     )
 
     def clean_rows(self):
         items, errors = [], []
-        lines = list(csv.reader(io.StringIO(self.cleaned_data["rows"].strip())))
+        text = self.cleaned_data["rows"].strip()
+        # The line limit before any line is parsed, as the API counts a list's items first
+        # (a header line may come on top).
+        if sum(1 for line in text.splitlines() if line.strip()) > MAX_BATCH + 1:
+            raise forms.ValidationError(f"Paste at most {MAX_BATCH} measurements at a time.")
+        lines = list(csv.reader(io.StringIO(text)))
         first = 1
         if lines and lines[0] and parse_when(lines[0][0]) is None and not _is_number(lines[0][1:2]):
             lines, first = lines[1:], 2  # a header line

@@ -26,6 +26,7 @@ from django.db.models.functions import Lower
 from improvement.models import Initiative
 from metrics import services
 from metrics.forms import parse_when
+from metrics.ids import parse_id
 from metrics.models import MeasurementSource, Metric, Target
 from metrics.services import MAX_BATCH
 
@@ -239,9 +240,11 @@ def _number(text: str) -> float | None:
 
 
 def _resolve(records, outcome) -> dict[int, Target]:
-    """Each row's target, from its initiative (id or title) and metric name, in three
-    queries whatever the number of rows. Titles and names match ignoring letter case."""
-    ids = {int(r["cells"]["initiative"]) for r in records if r["cells"]["initiative"].isdigit()}
+    """Each row's target, from its initiative (id or title) and metric name, in four
+    queries whatever the number of rows (the fourth reads the initiatives' teams, for the
+    service's role check). Titles and names match ignoring letter case."""
+    # An id in the digits 0–9 (metrics.ids): str.isdigit() also says yes to "²" and "１２".
+    ids = {parse_id(r["cells"]["initiative"]) for r in records} - {None}
     titles = {r["cells"]["initiative"].lower() for r in records}
     names = {r["cells"]["metric"].lower() for r in records}
     initiatives = list(
@@ -258,11 +261,12 @@ def _resolve(records, outcome) -> dict[int, Target]:
         .filter(lower_name__in=names)
         .values_list("lower_name", "pk")
     )
+    # With each initiative's team, so the service's role check reads nothing more.
     targets = {
         (t.initiative_id, t.metric_id): t
-        for t in Target.objects.select_related("initiative", "metric").filter(
-            initiative_id__in=known_ids, metric_id__in=metrics.values()
-        )
+        for t in Target.objects.select_related("initiative", "metric")
+        .prefetch_related("initiative__team")
+        .filter(initiative_id__in=known_ids, metric_id__in=metrics.values())
     }
     found = {}
     for record in records:
@@ -270,8 +274,8 @@ def _resolve(records, outcome) -> dict[int, Target]:
         initiative, metric = cells["initiative"], cells["metric"]
         if not initiative or not metric:
             continue  # already reported as empty
-        if initiative.isdigit() and int(initiative) in known_ids:
-            initiative_id = int(initiative)
+        if parse_id(initiative) in known_ids:
+            initiative_id = parse_id(initiative)
         else:
             matches = by_title.get(initiative.lower(), [])
             if len(matches) != 1:
@@ -311,7 +315,7 @@ def _record(outcome: Outcome, *, actor, dry_run: bool) -> None:
             if dry_run:
                 # A rolled-back savepoint also drops the recompute queued on commit.
                 transaction.set_rollback(True)
-    except services.MeasurementErrors as exc:
+    except (services.MeasurementErrors, services.RecordingRefused) as exc:
         for index, errors in sorted(exc.errors.items()):
             for name, messages in errors.items():
                 for message in messages:

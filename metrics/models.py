@@ -5,6 +5,7 @@ import sys
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 from django.utils import timezone
@@ -15,6 +16,18 @@ from improvement.models import Initiative, Pillar
 # on PostgreSQL (which sorts NaN above every number); SQLite stores NaN as NULL, which
 # the NOT NULL column refuses.
 MAX_FLOAT = sys.float_info.max
+
+
+# The longest note or description a person may type, the same on every path: the API's
+# serializers and the web and admin forms read it from the field, and full_clean() checks
+# it through the validator (a TextField's max_length alone is not checked by the model).
+TEXT_MAX_LENGTH = 5000
+
+
+def text_field(**options) -> models.TextField:
+    return models.TextField(
+        max_length=TEXT_MAX_LENGTH, validators=[MaxLengthValidator(TEXT_MAX_LENGTH)], **options
+    )
 
 
 def finite(field: str, *, nullable: bool = False) -> Q:
@@ -64,13 +77,26 @@ class ResultStatus(models.TextChoices):
     IMPROVING = "improving", "Improving"
     AT_RISK = "at_risk", "At risk"
     REGRESSED = "regressed", "Regressed"
+    # Data after the change, but no test could run yet (too few points, no reference).
+    INSUFFICIENT_DATA = "insufficient_data", "Not enough data yet"
+
+
+class StatisticalTest(models.TextChoices):
+    """The test behind a result's p-value (metrics.results.figures)."""
+
+    WELCH = "welch_t", "Welch's two-sample t-test"
+    ONE_SAMPLE_T = "one_sample_t", "One-sample t-test against the typed baseline"
+    TWO_PROPORTION_Z = "two_proportion_z", "Two-proportion z-test on pooled counts"
+    FISHER_EXACT = "fisher_exact", "Fisher's exact test on pooled counts"
+    ONE_PROPORTION_Z = "one_proportion_z", "One-proportion z-test against the typed baseline"
+    BINOMIAL_EXACT = "binomial_exact", "Exact binomial test against the typed baseline"
 
 
 class Metric(models.Model):
     """A KPI in the catalog."""
 
     name = models.CharField(max_length=120, unique=True)
-    description = models.TextField(blank=True)
+    description = text_field(blank=True)
     unit = models.CharField(max_length=40, help_text="e.g. hours, %, EUR, points.")
     direction = models.CharField(max_length=20, choices=Direction.choices)
     pillar = models.CharField(max_length=20, choices=Pillar.choices)
@@ -333,6 +359,23 @@ class ResultSnapshot(models.Model):
     )
     control = models.JSONField(null=True, blank=True)
     computed_at = models.DateTimeField(default=timezone.now)
+    # How the result was proven (metrics.results.figures; README, "How a result is
+    # computed"): the test, the 95 % confidence interval of the improvement and of the
+    # benefit, the significance threshold (interim: before the target's due date), the
+    # lag-1 autocorrelation of each sample and the effective sizes where it was material.
+    test_method = models.CharField(
+        max_length=24, choices=StatisticalTest.choices, blank=True, default=""
+    )
+    improvement_low = models.FloatField(null=True, blank=True)
+    improvement_high = models.FloatField(null=True, blank=True)
+    benefit_low = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
+    benefit_high = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
+    alpha = models.FloatField(null=True, blank=True)
+    interim = models.BooleanField(null=True, blank=True)
+    r1_before = models.FloatField(null=True, blank=True)
+    r1_after = models.FloatField(null=True, blank=True)
+    n_eff_before = models.FloatField(null=True, blank=True)
+    n_eff_after = models.FloatField(null=True, blank=True)
 
     class Meta:
         ordering = ["-as_of", "-id"]
@@ -351,6 +394,10 @@ class ResultSnapshot(models.Model):
                 "progress_pct",
                 "welch_t",
                 "welch_df",
+                "improvement_low",
+                "improvement_high",
+                "n_eff_before",
+                "n_eff_after",
             ),
             models.CheckConstraint(
                 condition=Q(p_value__isnull=True) | Q(p_value__gte=0, p_value__lte=1),
@@ -358,6 +405,19 @@ class ResultSnapshot(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(status__in=ResultStatus.values), name="result_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(test_method="") | Q(test_method__in=StatisticalTest.values),
+                name="result_test_method_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(alpha__isnull=True) | Q(alpha__gt=0, alpha__lt=1),
+                name="result_alpha_0_1",
+            ),
+            models.CheckConstraint(
+                condition=(Q(r1_before__isnull=True) | Q(r1_before__gte=-1, r1_before__lte=1))
+                & (Q(r1_after__isnull=True) | Q(r1_after__gte=-1, r1_after__lte=1)),
+                name="result_r1_within_1",
             ),
         ]
 
@@ -464,9 +524,22 @@ class QuarterlyResult(models.Model):
     status = models.CharField(
         max_length=20, choices=ResultStatus.choices, default=ResultStatus.NO_DATA
     )
+    # The quarter's share of the realized annual benefit: booked here, as proven, only
+    # when the quarter's test is significant; otherwise it is `unproven_benefit`.
     computed_benefit = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
+    unproven_benefit = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
+    # The test behind p_value, its threshold, and the 95 % interval of the improvement and
+    # of the quarter's benefit (metrics.results.figures).
+    test_method = models.CharField(
+        max_length=24, choices=StatisticalTest.choices, blank=True, default=""
+    )
+    alpha = models.FloatField(null=True, blank=True)
+    improvement_low = models.FloatField(null=True, blank=True)
+    improvement_high = models.FloatField(null=True, blank=True)
+    benefit_low = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
+    benefit_high = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
     validated_benefit = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
-    review_note = models.TextField(blank=True)
+    review_note = text_field(blank=True)
     reviewed_at = models.DateTimeField(null=True, blank=True)
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -499,6 +572,8 @@ class QuarterlyResult(models.Model):
                 "improvement",
                 "improvement_pct",
                 "progress_pct",
+                "improvement_low",
+                "improvement_high",
             ),
             models.CheckConstraint(
                 condition=Q(p_value__isnull=True) | Q(p_value__gte=0, p_value__lte=1),
@@ -506,6 +581,15 @@ class QuarterlyResult(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(status__in=ResultStatus.values), name="ledger_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(test_method="") | Q(test_method__in=StatisticalTest.values),
+                name="ledger_test_method_valid",
+            ),
+            # A benefit is booked as proven or as unproven, never as both.
+            models.CheckConstraint(
+                condition=Q(computed_benefit__isnull=True) | Q(unproven_benefit__isnull=True),
+                name="ledger_benefit_proven_or_unproven",
             ),
         ]
         indexes = [
@@ -540,7 +624,7 @@ class QuarterClose(models.Model):
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    note = models.TextField(blank=True)
+    note = text_field(blank=True)
 
     class Meta:
         ordering = ["-year", "-quarter"]
@@ -556,6 +640,45 @@ class QuarterClose(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year} Q{self.quarter} closed"
+
+
+class QuarterReopen(models.Model):
+    """A closed quarter an administrator reopened, and why.
+
+    Reopening deletes the quarter's QuarterClose row, so every check of a closed quarter
+    (the rollup, the review services, the rows' save()) sees it open again without
+    knowing about reopens, and it can be closed again later. The close it undid — who,
+    when, with what note — is kept here: the ledger's history of a quarter is its
+    QuarterClose row (if closed now) and these rows."""
+
+    year = models.PositiveSmallIntegerField()
+    quarter = models.PositiveSmallIntegerField()
+    closed_at = models.DateTimeField()
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    close_note = text_field(blank=True)
+    reopened_at = models.DateTimeField(default=timezone.now)
+    reopened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = text_field()
+
+    class Meta:
+        # No index: a handful of rows a year, read by the admin's history list.
+        ordering = ["-reopened_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quarter__gte=1, quarter__lte=4), name="quarter_reopen_quarter_1_4"
+            ),
+            models.CheckConstraint(
+                condition=Q(year__gte=2000, year__lte=2200), name="quarter_reopen_year_sane"
+            ),
+            models.CheckConstraint(condition=~Q(reason=""), name="quarter_reopen_has_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} Q{self.quarter} reopened"
 
 
 class SignalAlert(models.Model):

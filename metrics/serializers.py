@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from metrics.ids import parse_id
 from metrics.models import (
     BaselineSource,
     Measurement,
@@ -19,6 +20,34 @@ class NumberField(serializers.FloatField):
         return super().to_internal_value(data)
 
 
+class IdField(serializers.PrimaryKeyRelatedField):
+    """A related row named by its id: a JSON integer or a string of the digits 0–9
+    (metrics.ids), so 43.5, "43.5", "１２", "²" or true are refused rather than read as
+    row 43, 12 or 1.
+
+    With `resolved` (a name), the rows are looked up in the serializer's context under
+    that name — a dict by id the caller read in one query for a whole batch — instead of
+    one query per item."""
+
+    default_error_messages = {"not_an_id": "Give an id: a whole number such as 42."}
+
+    def __init__(self, *, resolved: str | None = None, **kwargs):
+        self.resolved = resolved
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        pk = parse_id(data)
+        if pk is None:
+            self.fail("not_an_id")
+        rows = self.context.get(self.resolved) if self.resolved else None
+        if rows is None:
+            return super().to_internal_value(pk)
+        try:
+            return rows[pk]
+        except KeyError:
+            self.fail("does_not_exist", pk_value=pk)
+
+
 class MetricSerializer(serializers.ModelSerializer):
     class Meta:
         model = Metric
@@ -35,7 +64,7 @@ class TargetSerializer(serializers.ModelSerializer):
     baseline_source = serializers.ChoiceField(
         BaselineSource.choices, allow_blank=True, read_only=True
     )
-    metric = serializers.PrimaryKeyRelatedField(queryset=Metric.objects.filter(is_active=True))
+    metric = IdField(queryset=Metric.objects.filter(is_active=True))
     baseline_value = NumberField(required=False, allow_null=True)
     target_value = NumberField(required=False, allow_null=True)
 
@@ -63,8 +92,10 @@ class TargetSerializer(serializers.ModelSerializer):
 
 
 class MeasurementSerializer(serializers.ModelSerializer):
-    target = serializers.PrimaryKeyRelatedField(
-        queryset=Target.objects.select_related("initiative", "metric")
+    # The API reads a batch's targets in one query (metrics.services.targets_for_recording)
+    # and passes them in the context as "targets".
+    target = IdField(
+        queryset=Target.objects.select_related("initiative", "metric"), resolved="targets"
     )
     value = NumberField()
     sample_size = serializers.IntegerField(min_value=1, required=False, allow_null=True)

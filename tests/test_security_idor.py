@@ -226,8 +226,8 @@ def test_it_refuses_a_measurement_on_another_teams_target(api_as, people, ours):
         {"target": target.pk, "observed_at": "2026-04-01T12:00:00Z", "value": 1.0},
     )
 
-    assert response.status_code == 400
-    assert "target" in response.json()
+    assert response.status_code == 403
+    assert f"#{target.pk}" in response.json()["detail"]
     assert snapshot(ours) == before
 
 
@@ -243,7 +243,7 @@ def test_it_refuses_a_whole_batch_that_slips_in_another_teams_target(api_as, peo
         ],
     )
 
-    assert response.status_code == 400
+    assert response.status_code == 403
     assert snapshot(ours) == before_ours
     assert snapshot(theirs) == before_theirs
 

@@ -1,21 +1,29 @@
 """Closing a quarter in the admin: the desk's close page (reached from its "Close this
 quarter" link or action) and the QuarterClose admin's add page. Both go through
-metrics.ledger.review.close_quarter(), which checks the reviewer, the unreviewed rows and the
-locks; the forms here only turn its refusals into messages.
+metrics.ledger.review.close_quarter(), which checks the reviewer, that the quarter has
+ended, the unreviewed rows and the locks; the forms here only turn its refusals into
+messages. Reopening a closed quarter (administrators) is metrics.admin.reopen.
 """
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.http import urlencode
 
 from improvement import roles
+from metrics.admin import reopen
 from metrics.ledger import review, rollup
-from metrics.models import BenefitType, QuarterClose, QuarterClosed, QuarterlyResult
+from metrics.models import (
+    TEXT_MAX_LENGTH,
+    BenefitType,
+    QuarterClose,
+    QuarterClosed,
+    QuarterlyResult,
+)
 
 
 def benefit_lines(totals: dict) -> list[tuple[str, object, object]]:
@@ -26,9 +34,21 @@ def benefit_lines(totals: dict) -> list[tuple[str, object, object]]:
     ]
 
 
+def not_ended_message(year: int, quarter: int) -> str | None:
+    """Why the quarter cannot be closed yet, if it has not ended."""
+    try:
+        review.check_ended(year, quarter)
+    except review.QuarterNotEnded as exc:
+        return exc.messages[0]
+    return None
+
+
 class CloseQuarterForm(forms.Form):
     note = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 3, "cols": 60}), label="Note"
+        required=False,
+        max_length=TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        label="Note",
     )
     confirm_unreviewed = forms.BooleanField(
         required=False, label="Close it even though some rows are not reviewed"
@@ -58,6 +78,8 @@ def close_quarter_view(model_admin, request, year: int, quarter: int):
         except QuarterClosed as exc:
             model_admin.message_user(request, exc.messages[0], messages.ERROR)
             return redirect(desk)
+        except ValidationError as exc:  # the quarter has not ended yet
+            form.add_error(None, exc.messages)
         else:
             model_admin.message_user(
                 request,
@@ -76,6 +98,7 @@ def close_quarter_view(model_admin, request, year: int, quarter: int):
         "totals": totals,
         "benefit_lines": benefit_lines(totals),
         "already_closed": already_closed,
+        "not_ended": not_ended_message(year, quarter),
         "desk_url": desk,
     }
     status = 400 if form.errors else 200
@@ -96,8 +119,16 @@ class QuarterCloseForm(forms.ModelForm):
     def clean(self):
         data = super().clean()
         year, quarter = data.get("year"), data.get("quarter")
+        if self.instance.pk is None and year and quarter:
+            # The service checks again; these are for friendly form errors.
+            try:
+                review.check_ended(year, quarter)
+            except review.QuarterNotEnded as exc:
+                self.add_error("quarter", exc.messages[0])
+                return data
+            except ValidationError:
+                return data  # not a quarter of the ledger: the model's constraints say so
         if self.instance.pk is None and year and quarter and not data.get("confirm_unreviewed"):
-            # The service checks again under lock; this is for a friendly form error.
             unreviewed = review.unreviewed_count(year, quarter)
             if unreviewed:
                 self.add_error(
@@ -117,6 +148,32 @@ class QuarterCloseAdmin(admin.ModelAdmin):
     list_select_related = ["closed_by"]
     search_fields = ["note"]
     readonly_fields = ["closed_at", "closed_by"]
+    actions = [reopen.reopen_selected]
+
+    def get_urls(self):
+        return [
+            path(
+                "reopen/<int:year>/<int:quarter>/",
+                self.admin_site.admin_view(self.reopen_view),
+                name="metrics_quarterclose_reopen",
+            ),
+            *super().get_urls(),
+        ]
+
+    def reopen_view(self, request, year: int, quarter: int):
+        return reopen.reopen_quarter_view(self, request, year, quarter)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        close = self.get_object(request, object_id)
+        if close is not None and roles.is_admin(request.user):
+            extra_context = {
+                **(extra_context or {}),
+                "reopen_url": reopen.reopen_url(close.year, close.quarter),
+            }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def has_reopen_permission(self, request):
+        return roles.is_admin(request.user)
 
     def get_fields(self, request, obj=None):
         if obj is None:
@@ -150,11 +207,12 @@ class QuarterCloseAdmin(admin.ModelAdmin):
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
-        except (QuarterClosed, review.UnreviewedRows) as exc:  # lost a race with another close
+        # Lost a race with another close, or the form's checks ran just before midnight.
+        except (QuarterClosed, review.UnreviewedRows, review.QuarterNotEnded) as exc:
             self.message_user(request, exc.messages[0], messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
 
     def has_delete_permission(self, request, obj=None):
-        # Deleting a close reopens the quarter: the jobs would rewrite figures
-        # reviewers have signed off.
+        # Deleting a close would reopen the quarter without a trace: an administrator
+        # reopens it with a reason instead (the "Reopen" action, metrics.admin.reopen).
         return False

@@ -22,6 +22,7 @@ from improvement.people import display_name
 from metrics.admin import close as admin_close
 from metrics.admin.close import benefit_lines
 from metrics.admin.filters import ClosedFilter, DoubleCountedFilter, QuarterFilter, ReviewedFilter
+from metrics.admin.reopen import reopen_url
 from metrics.ledger import exports, reports, review, rollup
 from metrics.ledger.rollup import COMPUTED_FIELDS
 from metrics.models import QuarterClosed, QuarterlyResult
@@ -187,14 +188,21 @@ class QuarterlyResultAdmin(admin.ModelAdmin):
         context = getattr(response, "context_data", None)
         if context and "cl" in context:
             context.update(self.desk_context(request, context["cl"]))
+            formset = context["cl"].formset
+            if formset is not None and formset.is_bound and not formset.is_valid():
+                response.status_code = 400  # the list again, with each refused value named
         return response
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
+            response = super().changeform_view(request, object_id, form_url, extra_context)
         except QuarterClosed as exc:
             self.message_user(request, exc.messages[0], messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
+        context = getattr(response, "context_data", None) or {}
+        if request.method == "POST" and "adminform" in context and context["adminform"].form.errors:
+            response.status_code = 400  # the row's page again, with the refused value named
+        return response
 
     def desk_context(self, request, cl) -> dict:
         """The totals above the list, and the links to export, report and close."""
@@ -223,6 +231,9 @@ class QuarterlyResultAdmin(admin.ModelAdmin):
         if one_quarter:
             context["one_quarter_closed"] = rollup.is_closed(*one_quarter)
             context["close_url"] = self.url("close", *one_quarter)
+            context["not_ended"] = admin_close.not_ended_message(*one_quarter)
+            if context["one_quarter_closed"] and roles.is_admin(request.user):
+                context["reopen_url"] = reopen_url(*one_quarter)
         return context
 
     def url(self, name: str, *args) -> str:

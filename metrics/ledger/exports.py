@@ -6,6 +6,7 @@ queryset — so a file holds exactly what the reviewer was looking at."""
 import csv
 import datetime as dt
 import io
+import re
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 
@@ -89,10 +90,28 @@ def export_rows(rows) -> Iterator[list]:
         yield line
 
 
+# Characters XML 1.0 cannot hold, so neither can an XLSX cell (openpyxl raises
+# IllegalCharacterError): the C0 controls but tab, newline and carriage return; lone
+# surrogates, which UTF-8 cannot encode either (a CSV would fail the same way); and the
+# two non-characters U+FFFE and U+FFFF. Each becomes U+FFFD, the replacement character,
+# so the reader sees that something was there.
+UNWRITABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# What makes Excel, LibreOffice or Google Sheets read a typed or imported cell as a formula
+# (or, for "|", as a DDE command in older Excel; "%" starts LibreOffice's field syntax in
+# some imports): the ASCII and the full-width signs, and the control characters that
+# spreadsheets skip before them.
+FORMULA_STARTS = frozenset("=+-@|%\t\r\n＝＋－＠｜％")
+
+
 def _text_safe(value):
-    """Spreadsheets run a cell that starts with = + - @ as a formula: a title like
-    "=HYPERLINK(…)" must stay text (OWASP "CSV injection")."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    """Text a spreadsheet shows as typed: characters a file cannot hold replaced, and a
+    cell that a spreadsheet would run as a formula — starting with one of FORMULA_STARTS,
+    even after spaces — kept as text by a leading apostrophe (OWASP "CSV injection"),
+    so a title like "=HYPERLINK(…)" is never a live link."""
+    if not isinstance(value, str):
+        return value
+    value = UNWRITABLE.sub("\ufffd", value)
+    if value[:1] in FORMULA_STARTS or value.lstrip()[:1] in FORMULA_STARTS:
         return "'" + value
     return value
 
@@ -104,7 +123,9 @@ def _csv_cell(value) -> str:
         return "yes" if value else "no"
     if isinstance(value, dt.datetime):
         return timezone.localtime(value).isoformat(timespec="seconds")
-    return _text_safe(str(value) if not isinstance(value, str) else value)
+    if isinstance(value, str):
+        return _text_safe(value)
+    return str(value)  # a number: "-3.5" is a negative number, not a formula
 
 
 def as_csv(rows) -> bytes:

@@ -1,7 +1,9 @@
 """Reviewing the quarterly ledger: reviewers validate each row's benefit, mark rows
-reviewed, queue a row's recomputation and close the quarter. Every write takes the
-quarter's lock (`rollup.lock_quarter`) and is refused once the quarter is closed."""
+reviewed, queue a row's recomputation and close the quarter once it has ended; an
+administrator may reopen a closed quarter, with a reason. Every write takes the quarter's
+lock (`rollup.lock_quarter`) and is refused once the quarter is closed."""
 
+import datetime as dt
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -12,7 +14,8 @@ from django.utils import timezone
 from config.celery import enqueue_on_commit
 from improvement import roles
 from metrics.ledger.rollup import is_closed, lock_quarter
-from metrics.models import QuarterClose, QuarterClosed, QuarterlyResult
+from metrics.models import QuarterClose, QuarterClosed, QuarterlyResult, QuarterReopen
+from metrics.periods import quarter_bounds
 
 
 class UnreviewedRows(ValidationError):
@@ -26,9 +29,49 @@ class UnreviewedRows(ValidationError):
         )
 
 
+class QuarterNotEnded(ValidationError):
+    """Closing a quarter whose last day is today or later: the rollup keeps writing a
+    quarter until it has ended (and its last days' data are in), so a close before then
+    would freeze figures that are still coming."""
+
+    def __init__(self, year: int, quarter: int, last: dt.date):
+        self.year, self.quarter = year, quarter
+        super().__init__(
+            f"{year} Q{quarter} has not ended yet (its last day is {last:%Y-%m-%d}): "
+            "a quarter can be closed only after it has ended."
+        )
+
+
+class QuarterNotClosed(ValidationError):
+    """Reopening a quarter that is open."""
+
+    def __init__(self, year: int, quarter: int):
+        self.year, self.quarter = year, quarter
+        super().__init__(f"{year} Q{quarter} is not closed: there is nothing to reopen.")
+
+
 def require_reviewer(actor, message: str) -> None:
     if not roles.is_reviewer(actor):
         raise PermissionDenied(message)
+
+
+def check_quarter(year: int, quarter: int) -> None:
+    """A calendar quarter the ledger can hold (its rows' constraints: 2000–2200, Q1–Q4)."""
+    if not (isinstance(year, int) and isinstance(quarter, int)):
+        raise ValidationError("Give the year and the quarter as whole numbers.")
+    if not (2000 <= year <= 2200 and 1 <= quarter <= 4):
+        raise ValidationError(
+            f"{year} Q{quarter} is not a quarter of the ledger (2000–2200, Q1–Q4)."
+        )
+
+
+def check_ended(year: int, quarter: int, *, today: dt.date | None = None) -> None:
+    """Raise QuarterNotEnded unless the quarter's last day is before today (the site's
+    local date, settings.TIME_ZONE)."""
+    check_quarter(year, quarter)
+    last = quarter_bounds(year, quarter)[1]
+    if last >= (today or timezone.localdate()):
+        raise QuarterNotEnded(year, quarter, last)
 
 
 def unreviewed_count(year: int, quarter: int) -> int:
@@ -42,10 +85,12 @@ def close_quarter(
 ) -> QuarterClose:
     """Close the quarter: from now on its ledger rows are frozen.
 
-    Reviewers only. Refuses (UnreviewedRows, naming how many) while rows are unreviewed
-    unless `confirm_unreviewed`, and refuses a quarter already closed (QuarterClosed).
-    Takes the rollup's locks first, so the rows it checks are the rows it freezes."""
+    Reviewers only. Refuses a quarter that has not ended (QuarterNotEnded), one already
+    closed (QuarterClosed), and (UnreviewedRows, naming how many) one with unreviewed
+    rows unless `confirm_unreviewed`. Takes the rollup's locks first, so the rows it
+    checks are the rows it freezes."""
     require_reviewer(actor, "Only reviewers can close a quarter.")
+    check_ended(year, quarter)
     with transaction.atomic():
         rows = lock_quarter(year, quarter)
         if is_closed(year, quarter):
@@ -61,6 +106,41 @@ def close_quarter(
         except IntegrityError:  # closed by someone else since our check (SQLite only)
             raise QuarterClosed(year, quarter, f"{year} Q{quarter} is already closed.") from None
     return close
+
+
+def reopen_quarter(*, year: int, quarter: int, actor, reason: str) -> QuarterReopen:
+    """Reopen a closed quarter: its rows can be reviewed and the rollup writes them again
+    until it is closed again.
+
+    Administrators only, with a reason. Records the reopen with the close it undoes (who
+    closed the quarter, when, and their note) and deletes the close, so everything that
+    checks for a closed quarter sees it open. Refuses a quarter that is not closed
+    (QuarterNotClosed). Takes the quarter's lock, as a close does, so a reopen never
+    interleaves with a close, a rollup or a review of the quarter."""
+    if not roles.is_admin(actor):
+        raise PermissionDenied("Only an administrator can reopen a closed quarter.")
+    check_quarter(year, quarter)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why the quarter is reopened."})
+    with transaction.atomic():
+        lock_quarter(year, quarter)
+        close = QuarterClose.objects.filter(year=year, quarter=quarter).first()
+        if close is None:
+            raise QuarterNotClosed(year, quarter)
+        reopen = QuarterReopen(
+            year=year,
+            quarter=quarter,
+            closed_at=close.closed_at,
+            closed_by_id=close.closed_by_id,
+            close_note=close.note,
+            reopened_by=actor,
+            reason=reason,
+        )
+        reopen.full_clean()
+        reopen.save()
+        close.delete()
+    return reopen
 
 
 def validate_benefit(

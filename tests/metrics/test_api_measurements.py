@@ -173,9 +173,8 @@ def test_it_refuses_a_target_on_someone_elses_initiative(client):
 
     response = client.post("/api/measurements/", item(elsewhere))
 
-    assert response.status_code == 400
-    assert list(response.json()) == ["target"]
-    assert response.json()["target"]
+    assert response.status_code == 403
+    assert f"#{elsewhere.pk}" in response.json()["detail"]
     assert not Measurement.objects.exists()
 
 
@@ -300,10 +299,9 @@ def test_it_saves_none_of_a_list_with_one_refused_target(client, target):
 
     response = client.post("/api/measurements/", items)
 
-    assert response.status_code == 400
-    body = response.json()
-    assert item_errors(body, 0) == {}
-    assert list(item_errors(body, 1)) == ["target"]
+    # Refused as a whole before any item is checked (tests/metrics/test_batch_refusal.py).
+    assert response.status_code == 403
+    assert f"#{elsewhere.pk}" in response.json()["detail"]
     assert not Measurement.objects.exists()
 
 
