@@ -114,6 +114,11 @@ class MeasurementViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewset
     filterset_class = MeasurementFilter
     queryset = Measurement.objects.order_by("target_id", "observed_at")
 
+    def get_throttles(self):
+        # Posting measurements is limited per user (RATE_LIMITS["measurements"]).
+        self.throttle_scope = "measurements" if self.action == "create" else None
+        return super().get_throttles()
+
     @extend_schema(request=MeasurementSerializer, responses={201: MeasurementSerializer})
     def create(self, request, *args, **kwargs):
         """Cheapest refusal first: the batch's size; then every target of the batch read in

@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from config.serializers import RefuseUnknownFieldsMixin
 from metrics.ids import parse_id
 from metrics.models import (
     BaselineSource,
@@ -54,7 +55,8 @@ class MetricSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "description", "unit", "direction", "pillar", "chart_kind"]
 
 
-class TargetSerializer(serializers.ModelSerializer):
+class TargetSerializer(RefuseUnknownFieldsMixin, serializers.ModelSerializer):
+    refuse_on_create = False  # a PATCH names unknown fields; a create ignores them
     # The rules on a target's own fields (the baseline window, a frozen baseline) are the
     # model's: metrics.services full_clean()s the target, and the API answers its
     # ValidationError with a 400 naming the field (config.api.exception_handler).
@@ -91,7 +93,8 @@ class TargetSerializer(serializers.ModelSerializer):
         read_only_fields = ["initiative", "baseline_source", "baseline_n", "frozen_at", "frozen_by"]
 
 
-class MeasurementSerializer(serializers.ModelSerializer):
+class MeasurementSerializer(RefuseUnknownFieldsMixin, serializers.ModelSerializer):
+    refuse_on_create = False  # a PATCH names unknown fields; a create ignores them
     # The API reads a batch's targets in one query (metrics.services.targets_for_recording)
     # and passes them in the context as "targets".
     target = IdField(
@@ -180,7 +183,7 @@ class QuarterlyResultSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class QuarterlyResultReviewSerializer(serializers.ModelSerializer):
+class QuarterlyResultReviewSerializer(RefuseUnknownFieldsMixin, serializers.ModelSerializer):
     """What a reviewer may change on a ledger row (PATCH /api/quarterly-results/{id}/)."""
 
     class Meta:

@@ -119,6 +119,17 @@ def test_it_ignores_read_only_fields_when_creating(owner_client, initiative):
     assert not target.is_frozen
 
 
+def test_it_refuses_a_patch_of_a_read_only_field(owner_client, initiative):
+    target = TargetFactory(initiative=initiative)
+
+    response = owner_client.patch(f"/api/targets/{target.pk}/", {"frozen_at": "2026-01-01"})
+
+    assert response.status_code == 400
+    assert "frozen_at" in response.json()
+    target.refresh_from_db()
+    assert not target.is_frozen
+
+
 def test_it_answers_404_for_targets_of_an_unknown_initiative(api_as):
     response = api_as(AdminFactory()).post(
         "/api/initiatives/999999/targets/", new_target(MetricFactory())
