@@ -7,7 +7,7 @@ development data the URL names. SQLite is refused: the figures are about Postgre
 
 import os
 import sys
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 BENCH_DATABASE = "improvement_bench"
 POSTGRES_SCHEMES = {"postgres", "postgresql", "pgsql"}
@@ -68,6 +68,26 @@ def create_database(config: dict) -> None:
         if not exists:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
             print(f"created database {name}", file=sys.stderr)
+
+
+def drop(*names: str) -> None:
+    """DROP DATABASE IF EXISTS each of `names` on DATABASE_URL's server (before Django is
+    set up): a smoke run (`--tiny`) starts from migrations, never from a reused data set."""
+    import psycopg
+    from psycopg import sql
+
+    parts = urlsplit(os.environ.get("DATABASE_URL", ""))
+    params = {
+        "dbname": "postgres",
+        "host": parts.hostname,
+        "port": parts.port,
+        "user": unquote(parts.username or ""),
+        "password": unquote(parts.password or ""),
+    }
+    with psycopg.connect(**{k: v for k, v in params.items() if v}, autocommit=True) as conn:
+        for name in names:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+            print(f"dropped database {name} (if it existed)", file=sys.stderr)
 
 
 def describe() -> str:

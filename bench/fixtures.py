@@ -3,6 +3,7 @@ data set of one size (`bench.generate`, plus ideas in intake), its results, and 
 who use it. Everything here is idempotent, so a database is reused run after run.
 """
 
+import math
 import secrets
 
 from bench import db, generate
@@ -189,6 +190,17 @@ def browse_ids(limit: int = 500) -> list[int]:
     ids = list(Initiative.objects.order_by("pk").values_list("pk", flat=True))
     step = max(1, len(ids) // limit)
     return ids[::step][:limit]
+
+
+def api_pages(most: int, **filters) -> int:
+    """How many pages the API's initiative list has with these filters, 1 to `most`: the
+    load test asks only for pages that exist, whatever the size of the data set."""
+    from django.conf import settings
+
+    from improvement.models import Initiative
+
+    rows = Initiative.objects.filter(**filters).count()
+    return max(1, min(most, math.ceil(rows / settings.REST_FRAMEWORK["PAGE_SIZE"])))
 
 
 def area_id() -> int:

@@ -56,6 +56,27 @@ STAGE_MIX = [
 ]
 AREA = "Bench area"
 USER = "bench"
+# The columns the raw INSERTs below write, in the order of their SELECTs. Every column
+# that is NOT NULL without a database default must be among them, or the insert fails on
+# a fresh database: `missing_columns()` checks it before anything is written, and
+# tests/test_bench_generate.py checks it on every test run, so a new model field shows up
+# there rather than in the next benchmark run.
+INITIATIVE_COLUMNS = (
+    "title", "problem_statement", "proposed_change", "root_cause", "control_plan",
+    "decision_note", "rejection_reason", "pillar", "methodology", "stage", "held_from", "cycle",
+    "impact", "effort", "estimated_annual_benefit", "estimated_cost", "confidence",
+    "implemented_on", "created_at", "updated_at", "stage_entered_at",
+    "area_id", "owner_id", "submitted_by_id",
+)  # fmt: skip
+TARGET_COLUMNS = (
+    "initiative_id", "metric_id", "is_primary", "baseline_value", "baseline_start",
+    "baseline_end", "baseline_source", "baseline_n", "frozen_at", "frozen_by_id",
+    "target_value", "target_date", "value_per_unit", "benefit_type", "created_at",
+    "latest_status",
+)  # fmt: skip
+MEASUREMENT_COLUMNS = (
+    "target_id", "observed_at", "value", "sample_size", "source", "recorded_by_id", "created_at",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -91,6 +112,8 @@ def build(
 
     if connection.vendor != "postgresql":
         sys.exit("bench.generate needs PostgreSQL.")
+    if missing := missing_columns():
+        sys.exit(f"bench.generate does not write {', '.join(missing)}: add it to its INSERTs.")
     measurements = default_measurements(initiatives) if measurements is None else measurements
     n_metrics = Metric.objects.count()
     if not 1 <= targets_per <= n_metrics:
@@ -141,6 +164,30 @@ def build(
     log("vacuum analyze")
     seconds = time.perf_counter() - started
     return DataSet(*wanted, built=True, seconds=seconds, intake=intake)
+
+
+def missing_columns() -> list[str]:
+    """`table.column` for every column the raw INSERTs must write and do not (NOT NULL,
+    no database default, not the generated id), and for every one they name that no
+    longer exists."""
+    from django.db.models import NOT_PROVIDED
+
+    from improvement.models import Initiative
+    from metrics.models import Measurement, Target
+
+    missing = []
+    for model, columns in (
+        (Initiative, INITIATIVE_COLUMNS),
+        (Target, TARGET_COLUMNS),
+        (Measurement, MEASUREMENT_COLUMNS),
+    ):
+        fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+        required = {f.column for f in fields if not f.null and f.db_default is NOT_PROVIDED}
+        existing = {f.column for f in fields}
+        table = model._meta.db_table
+        missing += [f"{table}.{c}" for c in sorted(required - set(columns))]
+        missing += [f"{table}.{c} (no such column)" for c in columns if c not in existing]
+    return missing
 
 
 def _logger(verbose: bool):
@@ -205,13 +252,7 @@ def _load(cursor, *, initiatives, targets_per, measurements, user_id, area_id, l
     )
     cursor.execute(
         f"""
-        INSERT INTO {initiative_table} (
-            title, problem_statement, proposed_change, root_cause, control_plan,
-            decision_note, rejection_reason, pillar, methodology, stage, held_from, cycle,
-            impact, effort, estimated_annual_benefit, estimated_cost, confidence,
-            implemented_on, created_at, updated_at, stage_entered_at,
-            area_id, owner_id, submitted_by_id
-        )
+        INSERT INTO {initiative_table} ({", ".join(INITIATIVE_COLUMNS)})
         SELECT
             'Bench initiative ' || g,
             'Generated for the scale benchmark.',
@@ -287,11 +328,7 @@ def _load(cursor, *, initiatives, targets_per, measurements, user_id, area_id, l
 
     cursor.execute(
         f"""
-        INSERT INTO {target_table} (
-            initiative_id, metric_id, is_primary, baseline_value, baseline_start,
-            baseline_end, baseline_source, baseline_n, frozen_at, frozen_by_id,
-            target_value, target_date, value_per_unit, benefit_type, created_at
-        )
+        INSERT INTO {target_table} ({", ".join(TARGET_COLUMNS)})
         SELECT
             initiative_id, metric_id, k = 0,
             -- a window baseline's value is set to the window's mean once the
@@ -308,7 +345,8 @@ def _load(cursor, *, initiatives, targets_per, measurements, user_id, area_id, l
             %(as_of)s::date + 90,
             CASE WHEN k = 0 THEN CASE WHEN proportion THEN 50000 ELSE 125 END END,
             (ARRAY['hard', 'soft', 'avoidance'])[1 + h %% 3],
-            now()
+            now(),
+            ''  -- latest_status: no result yet (the results job writes it)
         FROM bench_plan
         ORDER BY initiative_id, k
         """,
@@ -319,9 +357,7 @@ def _load(cursor, *, initiatives, targets_per, measurements, user_id, area_id, l
     # Box-Muller: sqrt(-2 ln U1) cos(2 pi U2) is standard normal.
     cursor.execute(
         f"""
-        INSERT INTO {measurement_table} (
-            target_id, observed_at, value, sample_size, source, recorded_by_id, created_at
-        )
+        INSERT INTO {measurement_table} ({", ".join(MEASUREMENT_COLUMNS)})
         SELECT
             t.id,
             ((p.anchor + (j - p.n_before) * p.step) + time '09:00') AT TIME ZONE %(tz)s,
@@ -372,13 +408,7 @@ def _load_intake(cursor, *, intake, user_id, area_id, log) -> None:
 
     cursor.execute(
         f"""
-        INSERT INTO {Initiative._meta.db_table} (
-            title, problem_statement, proposed_change, root_cause, control_plan,
-            decision_note, rejection_reason, pillar, methodology, stage, held_from, cycle,
-            impact, effort, estimated_annual_benefit, estimated_cost, confidence,
-            implemented_on, created_at, updated_at, stage_entered_at,
-            area_id, owner_id, submitted_by_id
-        )
+        INSERT INTO {Initiative._meta.db_table} ({", ".join(INITIATIVE_COLUMNS)})
         SELECT
             'Bench idea ' || g,
             'Generated for the scale benchmark.',

@@ -32,6 +32,9 @@ from urllib.parse import unquote, urlsplit
 from bench import server
 
 LOAD_DATABASE = "improvement_load"
+# --tiny: a few users for a few seconds on 100 initiatives, in databases dropped first.
+# It shows the load test still runs end to end (CI runs it with --no-fail), not a figure.
+TINY = {"initiatives": 100, "users": 5, "spawn_rate": 5, "duration": "10s", "workers": 2}
 
 
 def clone(source: str, target: str) -> None:
@@ -70,6 +73,13 @@ def prepare(users: int) -> dict:
         "people": fixtures.load_users(users),
         "browse": fixtures.browse_ids(),
         "area": fixtures.area_id(),
+        # The API list pages the integrations ask for: 5, and 2 per stage (every one of
+        # these stages has 50 initiatives or more at 1,000); fewer on a tiny data set.
+        "pages": fixtures.api_pages(5),
+        "stage_pages": {
+            stage: fixtures.api_pages(2, stage=stage)
+            for stage in ("do", "check", "improve", "control", "backlog")
+        },
     }
     path = server.OUT / "load-users.json"
     path.write_text(json.dumps(setup))
@@ -124,7 +134,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
     parser.add_argument("--wait", default="1,2", help="think time, min,max seconds (1,2)")
     parser.add_argument("--no-fail", action="store_true", help="report only; always exit 0")
+    parser.add_argument(
+        "--tiny", action="store_true", help="smoke run: 5 users for 10 s, 100 initiatives"
+    )
     args = parser.parse_args(argv)
+    if args.tiny:  # the tiny defaults, under anything given explicitly
+        parser.set_defaults(**TINY)
+        args = parser.parse_args(argv)
 
     if urlsplit(os.environ.get("DATABASE_URL", "")).scheme not in ("postgres", "postgresql"):
         sys.exit(
@@ -137,6 +153,8 @@ def main(argv: list[str] | None = None) -> int:
     out = lambda *a: print(*a, flush=True)  # noqa: E731
     load_start = os.getloadavg()[0]
     source = fixtures.database_for(args.initiatives)
+    if args.tiny:
+        db.drop(source, LOAD_DATABASE)
     # The data set, in a process of its own: Django is then set up here on the copy.
     subprocess.run(
         [sys.executable, "-m", "bench.generate", "--initiatives", str(args.initiatives),

@@ -38,6 +38,8 @@ SETUP = json.loads(Path(os.environ["BENCH_LOAD_USERS"]).read_text())
 PEOPLE = SETUP["people"]
 BROWSE = SETUP["browse"]  # initiative ids to open, every stage
 AREA = SETUP["area"]
+PAGES = SETUP["pages"]  # of the API's initiative list
+STAGE_PAGES = SETUP["stage_pages"]  # of the list filtered by stage, per stage
 PILLARS = ["financial", "operational", "customer", "innovation"]
 WAIT = tuple(float(s) for s in os.environ.get("BENCH_LOAD_WAIT", "1,2").split(","))
 TIMEOUT = 60
@@ -158,12 +160,12 @@ class Integration(Person):
     @task(3)
     def initiatives(self) -> None:
         if random.random() < 0.5:
-            # Every one of these stages has 50 initiatives or more at 1,000: two pages.
-            stage = random.choice(["do", "check", "improve", "control", "backlog"])
-            self.api("GET", f"/api/initiatives/?stage={stage}&page={random.randint(1, 2)}",
+            stage = random.choice(list(STAGE_PAGES))
+            page = random.randint(1, STAGE_PAGES[stage])
+            self.api("GET", f"/api/initiatives/?stage={stage}&page={page}",
                      "GET /api/initiatives/?stage=[s]&page=[n]", 200)  # fmt: skip
         else:
-            page = random.randint(1, 5)
+            page = random.randint(1, PAGES)
             self.api("GET", f"/api/initiatives/?page={page}", "GET /api/initiatives/?page=[n]", 200)
 
     @task(2)

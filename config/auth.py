@@ -1,8 +1,14 @@
-"""Authentication backend: Django's ModelBackend with two savings on every page:
-the signed-in user is loaded together with their unread-notification count (the
-navigation bar shows it) and whether they may triage (almost every page asks), and
-any other permission check loads all their permissions in one query instead of two
-(user and group permissions)."""
+"""Authentication backend: Django's ModelBackend, except that the signed-in user is
+loaded in one query together with their unread-notification count (base.html's
+navigation shows it; improvement.context_processors) and whether they may triage
+(`roles.is_reviewer`, which nearly every page asks). Every other permission check is
+Django's own.
+
+It stays because it pays, measured with `make bench` (bench/README.md, "Speed tricks
+measured"): without it the dashboard, initiative and matrix pages make three queries
+more (Django's COUNT and its two permission queries), the initiative page 13, over the
+target of 10, and their p95 ÷ floor rose by a third or more. Remove it when a
+measurement says it no longer does."""
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend as DjangoModelBackend
@@ -10,18 +16,17 @@ from django.contrib.auth.models import Permission
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
-TRIAGE = "improvement.triage_initiative"
+from improvement.models import Notification
+from improvement.roles import TRIAGE_PERMISSION
 
 
 class ModelBackend(DjangoModelBackend):
     def get_user(self, user_id):
-        from improvement.models import Notification
-
-        # Whether the user may triage, the one permission nearly every page asks about.
+        app_label, codename = TRIAGE_PERMISSION.split(".")
         triage = Permission.objects.filter(
             Q(user=OuterRef("pk")) | Q(group__user=OuterRef("pk")),
-            content_type__app_label="improvement",
-            codename="triage_initiative",
+            content_type__app_label=app_label,
+            codename=codename,
         )
 
         unread = (
@@ -43,21 +48,6 @@ class ModelBackend(DjangoModelBackend):
 
     def has_perm(self, user_obj, perm, obj=None):
         # Answered from what get_user loaded, when it did; anything else as usual.
-        if perm == TRIAGE and obj is None and hasattr(user_obj, "may_triage"):
+        if perm == TRIAGE_PERMISSION and obj is None and hasattr(user_obj, "may_triage"):
             return user_obj.is_active and (user_obj.is_superuser or user_obj.may_triage)
         return super().has_perm(user_obj, perm, obj)
-
-    def get_all_permissions(self, user_obj, obj=None):
-        if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
-            return set()
-        if not hasattr(user_obj, "_perm_cache"):
-            permissions = Permission.objects.all()
-            if not user_obj.is_superuser:
-                permissions = permissions.filter(Q(user=user_obj) | Q(group__user=user_obj))
-            user_obj._perm_cache = {
-                f"{app_label}.{codename}"
-                for app_label, codename in permissions.values_list(
-                    "content_type__app_label", "codename"
-                ).distinct()
-            }
-        return user_obj._perm_cache

@@ -44,7 +44,6 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
-    "django.forms",  # its widget templates, for FORM_RENDERER below
     "rest_framework",
     "knox",
     "django_filters",
@@ -92,10 +91,6 @@ TEMPLATES = [
         },
     },
 ]
-
-# Widgets render with the project's template engine, so templates/django/forms/ can
-# override one of Django's widget templates (the select, for speed).
-FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 DATABASES = {"default": env_database("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -1,12 +1,10 @@
 """Reading numbers for pages: what the web views need from `metrics`, in a fixed number
 of queries however many targets, results or measurements there are."""
 
-import datetime as dt
-import json
 from decimal import Decimal
 
 from django.db.models import F, OuterRef, Q, Subquery, Sum, Window
-from django.db.models.functions import JSONObject, RowNumber
+from django.db.models.functions import RowNumber
 
 from metrics.models import Measurement, QuarterlyResult, ResultSnapshot, ResultStatus, Target
 from metrics.results.samples import DEAD_STAGES
@@ -15,39 +13,23 @@ from metrics.run_chart import run_chart
 CHART_POINTS = 200  # the most recent points drawn per target
 
 
-# The fields of a target's newest result that the page shows.
-RESULT_FIELDS = [
-    "as_of",
-    "n_before",
-    "n_after",
-    "baseline_mean",
-    "current_mean",
-    "improvement",
-    "improvement_pct",
-    "progress_pct",
-    "p_value",
-    "significant",
-    "status",
-    "realized_annual_benefit",
-    "control",
-]
-
-
 def targets_for_page(*, initiative) -> list[Target]:
     """The initiative's targets, each with `latest` (its newest result or None), `series`
-    (its last CHART_POINTS (observed_at, value) points, oldest first) and `chart`: two
-    queries, the newest result riding along with its target as one JSON value."""
-    newest = ResultSnapshot.objects.filter(target=OuterRef("pk")).order_by("-as_of")
+    (its last CHART_POINTS (observed_at, value) points, oldest first) and `chart`: three
+    queries however many targets, results or measurements."""
     targets = list(
         Target.objects.filter(initiative=initiative)
         .select_related("metric", "frozen_by")
-        .annotate(
-            latest_json=Subquery(
-                newest.values(json=JSONObject(**{f: f for f in RESULT_FIELDS}))[:1]
-            )
-        )
         .order_by("-is_primary", "id")
     )
+    # Each target's newest result: one probe of the (target, as_of) unique index per target.
+    newest = ResultSnapshot.objects.filter(target=OuterRef("pk")).order_by("-as_of")
+    newest_ids = (
+        Target.objects.filter(initiative=initiative)
+        .annotate(latest_id=Subquery(newest.values("pk")[:1]))
+        .values("latest_id")
+    )
+    latest = {r.target_id: r for r in ResultSnapshot.objects.filter(pk__in=newest_ids)}
     # Each target's newest points, as plain rows: only the chart reads them.
     recent = (
         Measurement.objects.filter(target__initiative=initiative)
@@ -62,7 +44,7 @@ def targets_for_page(*, initiative) -> list[Target]:
     for target_id, observed_at, value in recent:
         series[target_id].append((observed_at, value))
     for target in targets:
-        target.latest = result_from_json(target.latest_json)
+        target.latest = latest.get(target.pk)
         target.series = series[target.pk]
         target.chart = run_chart(
             target.series,
@@ -73,24 +55,6 @@ def targets_for_page(*, initiative) -> list[Target]:
             unit=target.metric.unit,
         )
     return targets
-
-
-def result_from_json(data: dict | str | None) -> ResultSnapshot | None:
-    """A ResultSnapshot (unsaved, for display) from the JSON the page query carries."""
-    if data is None:
-        return None
-    if isinstance(data, str):  # SQLite hands back JSON text for a JSON subquery
-        data = json.loads(data)
-    if data.get("as_of") is None:
-        return None
-    fields = {**data, "as_of": dt.date.fromisoformat(data["as_of"])}
-    if fields["control"] is not None and isinstance(fields["control"], str):
-        fields["control"] = json.loads(fields["control"])
-    if fields["realized_annual_benefit"] is not None:
-        fields["realized_annual_benefit"] = Decimal(str(fields["realized_annual_benefit"]))
-    if fields["significant"] is not None:
-        fields["significant"] = bool(fields["significant"])
-    return ResultSnapshot(**fields)
 
 
 def results_needing_attention(limit: int = 10):
