@@ -185,9 +185,7 @@ def test_it_lets_an_administrator_list_and_revoke_tokens_in_the_admin(client):
     client.force_login(AdminFactory())
 
     listing = client.get(reverse("admin:knox_authtoken_changelist"))
-    deleted = client.post(
-        reverse("admin:knox_authtoken_delete", args=[row.pk]), {"post": "yes"}
-    )
+    deleted = client.post(reverse("admin:knox_authtoken_delete", args=[row.pk]), {"post": "yes"})
 
     assert listing.status_code == 200
     assert deleted.status_code == 302
