@@ -1,6 +1,8 @@
 """Writing the quarterly ledger: one row per initiative and quarter with the primary
-target's figures over that quarter and a computed benefit. A closed quarter is never
-rewritten.
+target's figures over that quarter — the quarter's after data tested against the same
+"before" as the result (the baseline window, else the data before the change date, in
+every quarter) — and its benefit, booked as proven (`computed_benefit`) only when that
+test is significant, else as `unproven_benefit`. A closed quarter is never rewritten.
 
 Everything that writes a quarter's rows or closes it first takes `lock_quarter()`, so a
 close never interleaves with a rollup, a validation or a review of the same quarter."""
@@ -31,7 +33,14 @@ COMPUTED_FIELDS = [
     "p_value",
     "significant",
     "status",
+    "test_method",
+    "alpha",
+    "improvement_low",
+    "improvement_high",
     "computed_benefit",
+    "unproven_benefit",
+    "benefit_low",
+    "benefit_high",
     "updated_at",
 ]
 
@@ -94,11 +103,20 @@ def rollup_quarter(*, year: int, quarter: int, initiative_id: int | None = None)
         )
         if not len(samples):
             return 0
-        result = figures(samples)
+        # The quarter is looked at as of its last day: interim while that is before the
+        # target's due date.
+        result = figures(samples, look=last)
         now = timezone.now()
         ledger = []
         for i, target_id in enumerate(samples.target_id):
             f = SimpleNamespace(**result.row(i))
+
+            def share(annual, i=i):
+                return quarter_benefit(
+                    annual, implemented_on=samples.implemented_on[i], first=first, last=last
+                )
+
+            benefit = share(f.realized_annual_benefit)
             ledger.append(
                 QuarterlyResult(
                     initiative_id=samples.initiative_id[i],
@@ -114,12 +132,15 @@ def rollup_quarter(*, year: int, quarter: int, initiative_id: int | None = None)
                     p_value=f.p_value,
                     significant=f.significant,
                     status=f.status,
-                    computed_benefit=quarter_benefit(
-                        f.realized_annual_benefit,
-                        implemented_on=samples.implemented_on[i],
-                        first=first,
-                        last=last,
-                    ),
+                    test_method=f.test_method,
+                    alpha=f.alpha,
+                    improvement_low=f.improvement_low,
+                    improvement_high=f.improvement_high,
+                    # Booked as proven only when the quarter's test is significant.
+                    computed_benefit=benefit if f.significant else None,
+                    unproven_benefit=None if f.significant else benefit,
+                    benefit_low=share(f.benefit_low),
+                    benefit_high=share(f.benefit_high),
                     updated_at=now,
                 )
             )

@@ -2,10 +2,10 @@
 (or one initiative's), as of a date.
 
 Set-based from end to end, in a fixed number of statements however many targets: one
-pass over the measurements gives every target's before/after count, mean and variance,
-and the targets that need a control chart get their post-change series
-(metrics.results.samples); Welch's test, the figures and the control charts are
-computed for all targets at once with NumPy (metrics.results.figures, metrics.stats);
+ordered read of the measurements gives every target's before and after samples, summarised
+by NumPy, and the series of the targets that need a control chart
+(metrics.results.samples); the tests, the figures and the control charts are computed
+for all targets at once with NumPy (metrics.results.figures, metrics.stats);
 the rows are upserted in one statement, one per target and as-of date, so recomputing
 is idempotent; each target's latest_status follows where it changed. Dates are local
 days (settings.TIME_ZONE).
@@ -50,7 +50,7 @@ def compute_results(
     progress("measurements read", len(samples), len(samples))
     if not len(samples):
         return 0
-    result = figures(samples)
+    result = figures(samples, look=as_of)
     control = control_columns(samples, limit_points=settings.CONTROL_LIMIT_POINTS)
     progress("figures computed", len(samples), len(samples))
     with transaction.atomic():

@@ -21,7 +21,7 @@ ELEMENTS = {
     "float8": (701, ">f8"),
 }
 # Array type oid → element type, for the arrays read as NumPy arrays.
-ARRAYS = {1016: "int8", 1022: "float8"}
+ARRAYS = {1007: "int4", 1016: "int8", 1022: "float8"}
 
 
 class BinaryArray(bytes):
@@ -70,7 +70,7 @@ HEADER = struct.Struct(">iiiii")  # ndim, has_null, element oid, length, lower b
 
 
 class NumpyArrayLoader(adapt.Loader):
-    """An int8[] or float8[] without NULLs, read as a NumPy array."""
+    """An int4[], int8[] or float8[] without NULLs, read as a NumPy array."""
 
     format = pq.Format.BINARY
 
@@ -85,8 +85,8 @@ class NumpyArrayLoader(adapt.Loader):
 
 
 def register(cursor) -> None:
-    """Let `cursor` send BinaryArray parameters and read int8[] and float8[] results in
-    binary as NumPy arrays."""
+    """Let `cursor` send BinaryArray parameters and read int4[], int8[] and float8[]
+    results in binary as NumPy arrays."""
     cursor.adapters.register_dumper(BinaryArray, BinaryArrayDumper)
     for oid in ARRAYS:
         cursor.adapters.register_loader(oid, NumpyArrayLoader)

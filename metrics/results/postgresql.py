@@ -21,8 +21,8 @@ from django.db import connection, transaction
 
 from improvement.models import CONTROL_STAGES, DEAD_STAGES
 from metrics.results import pgarrays
-from metrics.results.figures import FIGURE_FIELDS, NUMBER_FIELDS
-from metrics.results.pgarrays import binary_array
+from metrics.results.figures import FIGURE_FIELDS, MONEY_FIELDS, NUMBER_FIELDS
+from metrics.results.pgarrays import BinaryArray, binary_array
 
 if TYPE_CHECKING:  # the callers' types; they import this module
     from metrics.results.compute import ControlColumns
@@ -40,118 +40,116 @@ AND (NOT %(primary_only)s OR t.is_primary)
 AND (%(implemented_by)s::date IS NULL OR i.implemented_on <= %(implemented_by)s)
 """
 
-# Where a target's "after" sample starts: local midnight of its change date, or the
-# caller's `after_from` if later.
-AFTER_FROM_SQL = "greatest((i.implemented_on + time '00:00') AT TIME ZONE %(tz)s, %(after_from)s)"
+HAS_WINDOW_SQL = "t.baseline_start IS NOT NULL AND t.baseline_end IS NOT NULL"
 
-# One pass over the measurements. The targets in scope (`t`) carry their bounds as
-# timestamps, computed once per target rather than once per measurement; `t` is not
-# materialized, so that PostgreSQL can spread the aggregate over parallel workers. The
-# answer is one row of columns (NaN for a missing number), which arrive as NumPy arrays
-# rather than as a Python object per value. The arrays are aggregated from an ordered
-# subquery with nothing else at its level, so they share one order (see SERIES_SQL).
+# One statement, so that the targets and the points are read from one snapshot:
+#
+# - the targets in scope (`t`), ranked by id, each with the bounds of its samples as
+#   timestamps, computed once per target: "before" is the window, else everything before
+#   local midnight of the change date; "after" runs from the change date (or the caller's
+#   `after_from`, if later) up to `until`;
+# - their columns (TARGET_COLUMNS of metrics.results.samples), one array each, and their
+#   ranks (the arrays share one order, which the client sorts by rank: sorting 27,000
+#   rows of text here spills past work_mem); a missing number is NaN, so the numbers
+#   arrive as NumPy arrays;
+# - every point of every sample (samples.Points): per target, two range scans of the
+#   (target, observed_at) index, each in time order — the order the lag-1
+#   autocorrelation needs, so nothing is sorted. Each point travels as its sample's index
+#   (2 × rank, + 1 for "after": an int4), its value and its sample size (an int4, 0 for
+#   none); the ids only of the charted targets' after points (for their signals), in the
+#   same order. The arrays are aggregated in one pass, so they share one order.
+#
+# Measured at 1,000,000 measurements (bench/README.md): about as fast as the parallel
+# GROUP BY pass and the series read it replaced, which gave no order; a window function
+# (LAG) over all the measurements, or per target, took several times longer. Every
+# statistic is then NumPy's (metrics.stats.summarize_many), the same on both databases.
 SAMPLES_SQL = f"""
-WITH t AS NOT MATERIALIZED (
-    SELECT t.id, t.initiative_id, t.metric_id, i.implemented_on, t.value_per_unit,
-           t.baseline_value, t.target_value, i.stage, t.latest_status,
-           CASE WHEN t.baseline_start IS NOT NULL AND t.baseline_end IS NOT NULL
-                THEN (t.baseline_start + time '00:00') AT TIME ZONE %(tz)s END AS window_from,
-           CASE WHEN t.baseline_start IS NOT NULL AND t.baseline_end IS NOT NULL
-                THEN (t.baseline_end + 1 + time '00:00') AT TIME ZONE %(tz)s END AS window_to,
-           {AFTER_FROM_SQL} AS after_from
+WITH t AS MATERIALIZED (
+    SELECT t.id, t.initiative_id, i.implemented_on, t.value_per_unit,
+           coalesce(t.baseline_value, 'NaN') AS baseline_value,
+           coalesce(t.target_value, 'NaN') AS target_value, t.target_date,
+           {HAS_WINDOW_SQL} AS has_window, m.direction, m.chart_kind, i.stage,
+           t.latest_status, i.stage = ANY(%(control_stages)s) AS charted,
+           (row_number() OVER (ORDER BY t.id) - 1)::int4 AS rank,
+           CASE WHEN {HAS_WINDOW_SQL}
+                THEN (t.baseline_start + time '00:00') AT TIME ZONE %(tz)s
+                ELSE '-infinity' END AS before_from,
+           CASE WHEN {HAS_WINDOW_SQL}
+                THEN (t.baseline_end + 1 + time '00:00') AT TIME ZONE %(tz)s
+                ELSE (i.implemented_on + time '00:00') AT TIME ZONE %(tz)s END AS before_to,
+           greatest((i.implemented_on + time '00:00') AT TIME ZONE %(tz)s, %(after_from)s)
+               AS after_from
     FROM metrics_target t
     JOIN improvement_initiative i ON i.id = t.initiative_id
+    JOIN metrics_metric m ON m.id = t.metric_id
     WHERE {SCOPE_SQL}
 )
-SELECT array_agg(r.id), array_agg(r.initiative_id), array_agg(r.implemented_on),
-       array_agg(r.value_per_unit), array_agg(r.baseline_value), array_agg(r.target_value),
-       array_agg(r.direction), array_agg(r.chart_kind), array_agg(r.stage),
-       array_agg(r.n_before), array_agg(r.mean_before), array_agg(r.var_before),
-       array_agg(r.n_after), array_agg(r.mean_after), array_agg(r.var_after),
-       array_agg(r.latest_status)
+SELECT targets.*, points.*
 FROM (
-SELECT t.id, t.initiative_id, t.implemented_on, t.value_per_unit,
-       coalesce(t.baseline_value, 'NaN') AS baseline_value,
-       coalesce(t.target_value, 'NaN') AS target_value,
-       m.direction, m.chart_kind, t.stage,
-       coalesce(a.n_before, 0) AS n_before, coalesce(a.mean_before, 'NaN') AS mean_before,
-       coalesce(a.var_before, 'NaN') AS var_before,
-       coalesce(a.n_after, 0) AS n_after, coalesce(a.mean_after, 'NaN') AS mean_after,
-       coalesce(a.var_after, 'NaN') AS var_after, t.latest_status
-FROM t
-JOIN metrics_metric m ON m.id = t.metric_id
-LEFT JOIN (
-    SELECT x.target_id,
-           count(*) FILTER (WHERE f.before) AS n_before,
-           avg(x.value) FILTER (WHERE f.before) AS mean_before,
-           var_samp(x.value) FILTER (WHERE f.before) AS var_before,
-           count(*) FILTER (WHERE f.after) AS n_after,
-           avg(x.value) FILTER (WHERE f.after) AS mean_after,
-           var_samp(x.value) FILTER (WHERE f.after) AS var_after
-    FROM metrics_measurement x
-    JOIN t ON t.id = x.target_id
+    SELECT array_agg(t.id), array_agg(t.initiative_id), array_agg(t.implemented_on),
+           array_agg(t.value_per_unit), array_agg(t.baseline_value), array_agg(t.target_value),
+           array_agg(t.target_date), array_agg(t.has_window), array_agg(t.direction),
+           array_agg(t.chart_kind), array_agg(t.stage), array_agg(t.latest_status),
+           array_agg(t.rank)
+    FROM t
+) targets, (
+    SELECT array_agg(t.rank * 2 + x.side), array_agg(x.value), array_agg(x.size),
+           array_agg(x.id) FILTER (WHERE %(with_series)s AND t.charted AND x.side = 1)
+    FROM (SELECT * FROM t ORDER BY t.rank) t
     CROSS JOIN LATERAL (
-        SELECT CASE WHEN t.window_from IS NOT NULL
-                    THEN x.observed_at >= t.window_from AND x.observed_at < t.window_to
-                    ELSE x.observed_at < t.after_from END AS before,
-               x.observed_at >= t.after_from AND x.observed_at < %(until)s AS after
-    ) f
-    GROUP BY x.target_id
-) a ON a.target_id = t.id
-ORDER BY t.id
-) r
-"""
-
-# The post-change series of the targets in control stages, oldest point first: each
-# target's points read in order from the (target, observed_at) index. The arrays are
-# aggregated from that ordered subquery with nothing else at its level, the form
-# PostgreSQL's manual gives for ordered input; an ORDER BY inside each array_agg would
-# sort every target's points three more times (~50 % slower at 9,000 targets).
-SERIES_SQL = f"""
-SELECT t.id, s.ids, s.vals, s.sizes
-FROM metrics_target t
-JOIN improvement_initiative i ON i.id = t.initiative_id
-CROSS JOIN LATERAL (
-    SELECT array_agg(x.id) AS ids, array_agg(x.value) AS vals, array_agg(x.size) AS sizes
-    FROM (
-        SELECT x.id, x.value, coalesce(x.sample_size::float8, 'NaN') AS size
-        FROM metrics_measurement x
-        WHERE x.target_id = t.id
-          AND x.observed_at >= {AFTER_FROM_SQL} AND x.observed_at < %(until)s
-        ORDER BY x.observed_at
+        (SELECT 0 AS side, x.id, x.value, coalesce(x.sample_size, 0) AS size
+         FROM metrics_measurement x
+         WHERE x.target_id = t.id AND x.observed_at >= t.before_from
+           AND x.observed_at < t.before_to
+         ORDER BY x.observed_at)
+        UNION ALL
+        (SELECT 1 AS side, x.id, x.value, coalesce(x.sample_size, 0) AS size
+         FROM metrics_measurement x
+         WHERE x.target_id = t.id AND x.observed_at >= t.after_from
+           AND x.observed_at < %(until)s
+         ORDER BY x.observed_at)
     ) x
-) s
-WHERE i.stage = ANY(%(control_stages)s) AND {SCOPE_SQL} AND s.ids IS NOT NULL
+) points
 """
 
 
-def read_samples(*, until, after_from, with_series, **scope) -> tuple[list, dict]:
-    """The samples' 16 columns (see metrics.results.samples._columns) and, when asked,
-    the control-stage targets' series: {target id: (ids, values, sizes)}."""
+def read_samples(*, until, after_from, with_series, **scope) -> tuple[list, tuple]:
+    """The target columns (TARGET_COLUMNS of metrics.results.samples) in id order, and the
+    points of their samples: arrays (sample index, value, size — 0 for none — and, with
+    `with_series`, the ids of the charted targets' after points)."""
     params = {
         "tz": settings.TIME_ZONE,
         "dead_stages": list(DEAD_STAGES),
         "control_stages": list(CONTROL_STAGES),
         "until": until,
         "after_from": after_from,
+        "with_series": with_series,
         **scope,
     }
     connection.ensure_connection()
-    # A plain psycopg cursor with binary results: the series arrive as NumPy arrays
+    # A plain psycopg cursor with binary results: the columns arrive as NumPy arrays
     # (Django's cursor reads text).
     with transaction.atomic(), psycopg.Cursor(connection.connection) as cursor:
         pgarrays.register(cursor)
         # JIT compiling these sub-second queries costs more than it saves (~0.1 s at 1M rows).
         cursor.execute("SET LOCAL jit = off")
         cursor.execute(SAMPLES_SQL, params, binary=True)
-        cols = cursor.fetchone()
-        if cols[0] is None:  # no target in scope
-            cols = [[] for _ in cols]
-        series = {}
-        if with_series:
-            cursor.execute(SERIES_SQL, params, binary=True)
-            series = {pk: (ids, values, sizes) for pk, ids, values, sizes in cursor}
-    return cols, series
+        row = cursor.fetchone()
+    k = len(row) - 5
+    if row[0] is None:  # no target in scope
+        targets = [[] for _ in range(k)]
+    else:
+        order = np.argsort(row[k])
+        targets = [
+            column[order] if isinstance(column, np.ndarray) else [column[i] for i in order]
+            for column in row[:k]
+        ]
+    kinds = (np.int32, np.float64, np.int32, np.int64)  # no point at all: empty arrays
+    sample, value, size, ids = (
+        np.empty(0, dtype=kind) if column is None else column
+        for column, kind in zip(row[k + 1 :], kinds, strict=True)
+    )
+    return targets, (sample, value, size, ids)
 
 
 def observed_at(ids: list[int]) -> dict[int, dt.datetime]:
@@ -172,52 +170,72 @@ def observed_at(ids: list[int]) -> dict[int, dt.datetime]:
 
 # One statement for every row, each column one array parameter. The numbers travel as
 # binary arrays written by NumPy (metrics.results.pgarrays); the server reads them by the casts.
-# The status goes as a code into the list of the statuses present. The charted targets'
-# numbers go as columns of their own, joined on the target, and the server assembles each
-# `control` object from them: cheaper than encoding 9,000 JSON documents in Python for
-# the server to parse again.
-UPSERT_SQL = """
-INSERT INTO metrics_resultsnapshot (
-    target_id, n_before, n_after, baseline_mean, current_mean, improvement,
-    improvement_pct, progress_pct, welch_t, welch_df, p_value, significant, status,
-    realized_annual_benefit, control, as_of, computed_at
-)
-SELECT r.target_id, r.n_before, r.n_after, r.baseline_mean, r.current_mean, r.improvement,
-       r.improvement_pct, r.progress_pct, r.welch_t, r.welch_df, r.p_value, r.significant,
-       (%(statuses)b::text[])[r.status + 1], r.realized_annual_benefit,
-       CASE WHEN c.target_id IS NOT NULL THEN jsonb_build_object(
-           'center', c.center, 'ucl', c.ucl, 'lcl', c.lcl, 'mr_bar', c.mr_bar,
-           'sigma', c.sigma, 'provisional', c.provisional,
-           'signals', coalesce(c.signals, '[]'::jsonb)
+# The status and the test method go as codes into the lists of those present. The
+# charts' numbers go as columns too, one element per target (NULL where it has no
+# chart), and the server assembles each `control` object from them: cheaper than
+# encoding 9,000 JSON documents in Python for the server to parse again. Every array is
+# aligned on the target, so the rows need no join — and no sort: at 27,000 rows of this
+# width a join's sort spills past work_mem to disk.
+RESULT_COLUMNS = {
+    "target_id": "int8",
+    "n_before": "int4",
+    "n_after": "int4",
+    **dict.fromkeys(NUMBER_FIELDS, "float8"),
+    "significant": "bool",
+    "interim": "bool",
+    "status": "int4",
+    "test_method": "int4",
+    # Money as whole cents: an int8 array NumPy writes, rather than a Decimal per value
+    # for psycopg to adapt; the server divides exactly (numeric).
+    **dict.fromkeys(MONEY_FIELDS, "int8"),
+}
+# The numbers of a `control` object, and the rest of it.
+CHART_NUMBERS = ["center", "ucl", "lcl", "mr_bar", "sigma"]
+CHART_COLUMNS = {
+    **dict.fromkeys(CHART_NUMBERS, "float8"),
+    "provisional": "bool",
+    "signals": "jsonb",
+}
+# Columns sent as a code into a list of texts (the list parameter named here).
+CODED = {"status": "statuses", "test_method": "methods"}
+
+
+def _selected(name: str) -> str:
+    if name in CODED:
+        return f"(%({CODED[name]})b::text[])[r.{name} + 1]"
+    if name in MONEY_FIELDS:
+        return f"r.{name}::numeric / 100"
+    return f"r.{name}"
+
+
+def cents(column: np.ndarray) -> BinaryArray:
+    """A money column of whole cents (NaN for none) as an int8 array, NULL for none."""
+    missing = ~np.isfinite(column)
+    return binary_array(np.where(missing, 0, column).astype(np.int64), "int8", null=missing)
+
+
+SENT = {**RESULT_COLUMNS, **CHART_COLUMNS}
+
+UPSERT_SQL = f"""
+INSERT INTO metrics_resultsnapshot ({", ".join(RESULT_COLUMNS)}, control, as_of, computed_at)
+SELECT {", ".join(_selected(name) for name in RESULT_COLUMNS)},
+       CASE WHEN r.center IS NOT NULL THEN jsonb_build_object(
+           'center', r.center, 'ucl', r.ucl, 'lcl', r.lcl, 'mr_bar', r.mr_bar,
+           'sigma', r.sigma, 'provisional', r.provisional,
+           'signals', coalesce(r.signals, '[]'::jsonb)
        ) END,
        %(as_of)b::date, %(now)b::timestamptz
-FROM unnest(
-    %(target_id)b::int8[], %(n_before)b::int4[], %(n_after)b::int4[],
-    %(baseline_mean)b::float8[], %(current_mean)b::float8[], %(improvement)b::float8[],
-    %(improvement_pct)b::float8[], %(progress_pct)b::float8[], %(welch_t)b::float8[],
-    %(welch_df)b::float8[], %(p_value)b::float8[], %(significant)b::bool[],
-    %(status)b::int4[], %(realized_annual_benefit)b::numeric[]
-) AS r(
-    target_id, n_before, n_after, baseline_mean, current_mean, improvement,
-    improvement_pct, progress_pct, welch_t, welch_df, p_value, significant, status,
-    realized_annual_benefit
-)
-LEFT JOIN unnest(
-    %(charted)b::int8[], %(center)b::float8[], %(ucl)b::float8[], %(lcl)b::float8[],
-    %(mr_bar)b::float8[], %(sigma)b::float8[], %(provisional)b::bool[], %(signals)b::jsonb[]
-) AS c(target_id, center, ucl, lcl, mr_bar, sigma, provisional, signals)
-ON c.target_id = r.target_id
+FROM unnest({", ".join(f"%({name})b::{kind}[]" for name, kind in SENT.items())})
+    AS r({", ".join(SENT)})
 ON CONFLICT (target_id, as_of) DO UPDATE SET
 """ + ", ".join(f"{name} = EXCLUDED.{name}" for name in FIGURE_FIELDS)
-
-# The numbers of a `control` object, sent as columns.
-CHART_NUMBERS = ["center", "ucl", "lcl", "mr_bar", "sigma"]
 
 
 def upsert(
     samples: Samples, result: Figures, control: ControlColumns, *, as_of: dt.date, now: dt.datetime
 ) -> None:
     statuses, status = np.unique(result.status, return_inverse=True)
+    methods, method = np.unique(result.test_method.astype(str), return_inverse=True)
     params = {
         "as_of": as_of,
         "now": now,
@@ -226,13 +244,13 @@ def upsert(
         "n_after": binary_array(samples.n_after, "int4"),
         **{name: binary_array(getattr(result, name), "float8") for name in NUMBER_FIELDS},
         "significant": binary_array(result.significant, "bool", null=~result.tested),
+        "interim": binary_array(result.interim, "bool"),
         "statuses": statuses.tolist(),
         "status": binary_array(status, "int4"),
-        "realized_annual_benefit": result.realized_annual_benefit,
-        "charted": binary_array(control.target_id, "int8"),
-        **{name: binary_array(getattr(control, name), "float8") for name in CHART_NUMBERS},
-        "provisional": binary_array(control.provisional, "bool"),
-        "signals": [json.dumps(signals) if signals else None for signals in control.signals],
+        "methods": methods.tolist(),
+        "test_method": binary_array(method, "int4"),
+        **{name: cents(getattr(result, name)) for name in MONEY_FIELDS},
+        **chart_columns(samples, control),
     }
     connection.ensure_connection()
     # A plain psycopg cursor: server-side binding, parameters in binary (Django's cursor
@@ -240,3 +258,27 @@ def upsert(
     with psycopg.Cursor(connection.connection) as cursor:
         pgarrays.register(cursor)
         cursor.execute(UPSERT_SQL, params)
+
+
+def chart_columns(samples: Samples, control: ControlColumns) -> dict:
+    """The charts' columns as parameters, one element per target of `samples`: NULL (or
+    NaN) where the target has no chart."""
+    k = len(samples)
+    index = {pk: i for i, pk in enumerate(samples.target_id)}
+    at = np.array([index[pk] for pk in control.target_id], dtype=np.int64)
+    uncharted = np.ones(k, dtype=bool)
+    uncharted[at] = False
+    columns = {}
+    for name in CHART_NUMBERS:
+        column = np.full(k, np.nan)
+        column[at] = getattr(control, name)
+        columns[name] = binary_array(column, "float8")
+    provisional = np.zeros(k, dtype=bool)
+    provisional[at] = control.provisional
+    columns["provisional"] = binary_array(provisional, "bool", null=uncharted)
+    signals: list[str | None] = [None] * k
+    for i, found in zip(at.tolist(), control.signals, strict=True):
+        if found:
+            signals[i] = json.dumps(found)
+    columns["signals"] = signals
+    return columns

@@ -1,35 +1,48 @@
 """Reading the before/after samples of many targets at once, for the results job and the
 quarterly ledger.
 
-`fetch_samples()` returns every eligible target with the count, mean and variance of its
-"before" sample (the baseline window when the target has one, else everything before
-the change date) and of its "after" sample (from the change date, or `after_from` if
-later, up to `until`), and — when asked — each control-stage target's post-change series.
+`fetch_samples()` returns every eligible target with the summary of its "before" sample
+and of its "after" sample, and — when asked — each control-stage target's post-change
+series:
 
-Two implementations of one contract:
-- PostgreSQL: two statements, in metrics.results.postgresql.
-- Any other database (SQLite, the embedded default): the ORM, here, with the series
-  streamed.
-Both are exercised by the whole suite, which CI runs on each database.
+- "before" is the baseline window when the target has one, else everything before the
+  change date — the same in every quarter of the ledger;
+- "after" runs from the change date (or `after_from`, if later) up to `until`.
+
+A summary (metrics.stats.SampleColumns) is a sample's size, mean, variance, range,
+pooled counts for proportions and lag-1 autocorrelation. Both databases read the same
+thing — each sample's points in their order of observation — and one NumPy
+implementation summarises them (metrics.stats.summarize_many), so the same data give the
+same figures, to the last bit, on either database; only the reading differs:
+- PostgreSQL: one statement, in metrics.results.postgresql;
+- any other database (SQLite, the embedded default): the ORM, here, streamed.
+The whole suite runs on both, and a property test holds them equal
+(tests/metrics/test_parity.py).
 """
 
+import array
 import datetime as dt
 import itertools
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
 
 import numpy as np
 from django.db import connection
-from django.db.models import Avg, Count, F, Q, Variance
+from django.db.models import F, Q
 
 from improvement.models import CONTROL_STAGES, DEAD_STAGES
-from metrics.models import IN_WINDOW, ChartKind, Direction, Measurement, Target
+from metrics import stats
+from metrics.models import ChartKind, Direction, Measurement, Target
 from metrics.results import postgresql
 
 
 @dataclass
 class Samples:
-    """Column arrays, one element per target (NaN for a missing number)."""
+    """Column arrays, one element per target (NaN for a missing number).
+
+    `before` and `after` hold each sample's full summary; the n/mean/var columns repeat
+    their first figures. A caller that summarises samples itself may give only those
+    (the summary is then filled in from them: no range, counts or autocorrelation)."""
 
     target_id: list[int]
     initiative_id: list[int]
@@ -51,9 +64,43 @@ class Samples:
     # Per target: arrays of measurement ids, values and sample sizes (NaN for none) after
     # the change, oldest first; filled for control-stage targets when series were asked for.
     series: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict)
+    # Whether the target has a baseline window (then "before" is the window's data).
+    has_window: np.ndarray | None = None
+    # The target's due date (None for none): before it a result is interim.
+    target_date: list[dt.date | None] | None = None
+    before: stats.SampleColumns | None = None
+    after: stats.SampleColumns | None = None
+
+    def __post_init__(self):
+        k = len(self.target_id)
+        if self.has_window is None:
+            self.has_window = np.zeros(k, dtype=bool)
+        if self.target_date is None:
+            self.target_date = [None] * k
+        if self.before is None:
+            self.before = _partial(self.n_before, self.mean_before, self.var_before)
+        if self.after is None:
+            self.after = _partial(self.n_after, self.mean_after, self.var_after)
 
     def __len__(self) -> int:
         return len(self.target_id)
+
+
+def _partial(n, mean, var) -> stats.SampleColumns:
+    """A summary known only by its size, mean and variance."""
+    n = np.asarray(n, dtype=np.float64)
+    nan = np.full(len(n), np.nan)
+    return stats.SampleColumns(
+        n=n,
+        mean=np.asarray(mean, dtype=np.float64),
+        var=np.asarray(var, dtype=np.float64),
+        min=nan,
+        max=nan,
+        sized=np.zeros(len(n)),
+        events=np.zeros(len(n)),
+        trials=np.zeros(len(n)),
+        r1=nan,
+    )
 
 
 def eligible_targets(*, initiative_id=None, primary_only=False, implemented_by=None):
@@ -84,26 +131,97 @@ def fetch_samples(
         "implemented_by": implemented_by,
     }
     if connection.vendor == "postgresql":
-        cols, series = postgresql.read_samples(
+        targets, (sample, value, size, charted_ids) = postgresql.read_samples(
             until=until, after_from=after_from, with_series=with_series, **scope
         )
-        return _columns(cols, series)
-    return _fetch_orm(until=until, after_from=after_from, with_series=with_series, **scope)
+        ids = np.zeros(len(sample), dtype=np.int64)
+        if with_series:
+            # The ids came for the charted targets' after points only, in the points' order.
+            charted = np.isin(np.array(targets[10], dtype=str), CONTROL_STAGES)
+            ids[charted[sample // 2] & (sample % 2 == 1)] = charted_ids
+        points = Points(
+            sample=sample.astype(np.int64),
+            id=ids,
+            value=value,
+            size=np.where(size == 0, np.nan, size),  # sizes are ≥ 1; 0 stands for none
+        )
+    else:
+        targets = _targets_orm(**scope)
+        points = _points_orm(targets[0], until=until, after_from=after_from, **scope)
+    return _samples_of_points(targets, points, with_series=with_series)
 
 
-def _columns(cols: list, series: dict) -> Samples:
-    """Samples from 16 columns: target id, initiative id, implemented_on, value_per_unit,
-    baseline, target, direction, chart kind, stage, n_b, mean_b, var_b, n_a, mean_a,
-    var_a, latest status (sequences or arrays; a missing number None or NaN)."""
+# Target columns, in this order, as both readers give them.
+TARGET_COLUMNS = [
+    "id",
+    "initiative_id",
+    "implemented_on",
+    "value_per_unit",
+    "baseline_value",
+    "target_value",
+    "target_date",
+    "has_window",
+    "direction",
+    "chart_kind",
+    "stage",
+    "latest_status",
+]
+
+
+@dataclass
+class Points:
+    """Every point of every sample, one element each, grouped by sample: `sample` is the
+    sample's index — 2k for the before sample of the k-th target read, 2k + 1 for its
+    after sample — and within a sample the points are in their order of observation.
+    `id` is 0 where not read, `size` NaN for none."""
+
+    sample: np.ndarray
+    id: np.ndarray
+    value: np.ndarray
+    size: np.ndarray
+
+    def grouped(self) -> "Points":
+        """The points sorted by sample, keeping each sample's order (the readers give them
+        so already; a plan that interleaved targets would be put right here)."""
+        if len(self.sample) < 2 or bool(np.all(self.sample[1:] >= self.sample[:-1])):
+            return self
+        order = np.argsort(self.sample, kind="stable")
+        return Points(*(getattr(self, f.name)[order] for f in fields(self)))
+
+
+def _samples_of_points(targets: list, points: Points, *, with_series: bool) -> Samples:
+    """Samples from the target columns and the points of their samples, summarised by
+    NumPy; the control-stage targets' series are their after samples."""
+    k = len(targets[0])
+    points = points.grouped()
+    lengths = np.bincount(points.sample, minlength=2 * k)
+    summary = stats.summarize_many(points.value, lengths, points.size)
+    before = _take(summary, slice(0, None, 2))
+    after = _take(summary, slice(1, None, 2))
+    series = {}
+    if with_series:
+        offsets = np.concatenate([[0], np.cumsum(lengths)])
+        controlled = np.isin(np.array(targets[10], dtype=str), CONTROL_STAGES)
+        for i in np.flatnonzero(controlled & (after.n > 0)).tolist():
+            part = slice(offsets[2 * i + 1], offsets[2 * i + 2])
+            series[int(targets[0][i])] = (points.id[part], points.value[part], points.size[part])
+    return _samples(targets, before, after, series)
+
+
+def _samples(
+    targets: list, before: stats.SampleColumns, after: stats.SampleColumns, series: dict
+) -> Samples:
+    """Samples from the target columns (TARGET_COLUMNS: sequences or arrays, a missing
+    number None or NaN) and the summaries of their samples."""
 
     def values(i):
-        return cols[i].tolist() if isinstance(cols[i], np.ndarray) else list(cols[i])
+        return targets[i].tolist() if isinstance(targets[i], np.ndarray) else list(targets[i])
 
     def numbers(i):
-        return np.array(cols[i], dtype=np.float64)  # None becomes NaN
+        return np.array(targets[i], dtype=np.float64)  # None becomes NaN
 
     def text(i):
-        return np.array(cols[i], dtype=str)
+        return np.array(targets[i], dtype=str)
 
     return Samples(
         target_id=values(0),
@@ -112,35 +230,34 @@ def _columns(cols: list, series: dict) -> Samples:
         value_per_unit=values(3),
         baseline=numbers(4),
         target=numbers(5),
-        lower_is_better=text(6) == Direction.LOWER_IS_BETTER,
-        proportion=text(7) == ChartKind.PROPORTION,
-        controlled=np.isin(text(8), CONTROL_STAGES),
-        n_before=numbers(9),
-        mean_before=numbers(10),
-        var_before=numbers(11),
-        n_after=numbers(12),
-        mean_after=numbers(13),
-        var_after=numbers(14),
-        latest_status=values(15),
+        target_date=values(6),
+        has_window=np.array(targets[7], dtype=bool),
+        lower_is_better=text(8) == Direction.LOWER_IS_BETTER,
+        proportion=text(9) == ChartKind.PROPORTION,
+        controlled=np.isin(text(10), CONTROL_STAGES),
+        latest_status=values(11),
+        n_before=before.n,
+        mean_before=before.mean,
+        var_before=before.var,
+        n_after=after.n,
+        mean_after=after.mean,
+        var_after=after.var,
+        before=before,
+        after=after,
         series=series,
     )
 
 
+def _take(columns: stats.SampleColumns, part) -> stats.SampleColumns:
+    return stats.SampleColumns(**{f.name: getattr(columns, f.name)[part] for f in fields(columns)})
+
+
 # --- the ORM (SQLite) ----------------------------------------------------------------------
 
+HAS_WINDOW = Q(baseline_start__isnull=False, baseline_end__isnull=False)
 
-def _fetch_orm(*, until, after_from, with_series, **scope) -> Samples:
-    has_window = Q(baseline_start__isnull=False, baseline_end__isnull=False)
-    before = IN_WINDOW | (
-        ~has_window & Q(measurements__observed_at__date__lt=F("initiative__implemented_on"))
-    )
-    after = Q(
-        measurements__observed_at__date__gte=F("initiative__implemented_on"),
-        measurements__observed_at__lt=until,
-    )
-    if after_from is not None:
-        after &= Q(measurements__observed_at__gte=after_from)
-    value = "measurements__value"
+
+def _targets_orm(**scope) -> list:
     rows = list(
         eligible_targets(**scope)
         .order_by("pk")
@@ -151,47 +268,63 @@ def _fetch_orm(*, until, after_from, with_series, **scope) -> Samples:
             "value_per_unit",
             "baseline_value",
             "target_value",
+            "target_date",
+            "baseline_start",
+            "baseline_end",
             "metric__direction",
             "metric__chart_kind",
             "initiative__stage",
-        )
-        .annotate(
-            n_before=Count(value, filter=before),
-            mean_before=Avg(value, filter=before),
-            var_before=Variance(value, filter=before, sample=True),
-            n_after=Count(value, filter=after),
-            mean_after=Avg(value, filter=after),
-            var_after=Variance(value, filter=after, sample=True),
-            latest=F("latest_status"),
+            "latest_status",
         )
     )
-    series = {}
-    if with_series:
-        charted = [row[0] for row in rows if row[8] in CONTROL_STAGES]
-        series = dict(_stream_series(charted, until=until)) if charted else {}
-    return _columns(list(zip(*rows, strict=True)) if rows else [[]] * 16, series)
+    columns = [list(c) for c in zip(*rows, strict=True)] if rows else [[] for _ in range(13)]
+    start, end = columns.pop(7), columns.pop(7)
+    columns.insert(7, [s is not None and e is not None for s, e in zip(start, end, strict=True)])
+    return columns
 
 
-def _stream_series(target_ids: list[int], *, until: dt.datetime):
-    """(target id, (ids, values, sizes)) of post-change points, target by target, without
-    holding every measurement in memory at once."""
-    points = (
-        Measurement.objects.filter(
-            target_id__in=target_ids,
-            observed_at__date__gte=F("target__initiative__implemented_on"),
-            observed_at__lt=until,
-        )
-        .order_by("target_id", "observed_at")
+def _points_orm(target_ids: list[int], *, until, after_from, **scope) -> Points:
+    """The points of the before and after samples of these targets (the eligible ones, in
+    id order): two streamed queries (the samples may overlap, for a window after the
+    change), each in target and time order. A target created since they were read is
+    left out."""
+    window = Q(
+        target__baseline_start__isnull=False,
+        target__baseline_end__isnull=False,
+        observed_at__date__gte=F("target__baseline_start"),
+        observed_at__date__lte=F("target__baseline_end"),
+    )
+    no_window = Q(target__baseline_start__isnull=True) | Q(target__baseline_end__isnull=True)
+    before = window | (no_window & Q(observed_at__date__lt=F("target__initiative__implemented_on")))
+    after = Q(observed_at__date__gte=F("target__initiative__implemented_on"), observed_at__lt=until)
+    if after_from is not None:
+        after &= Q(observed_at__gte=after_from)
+    in_scope = Measurement.objects.filter(target__in=eligible_targets(**scope).values("pk"))
+    parts = [_stream(in_scope.filter(before)), _stream(in_scope.filter(after))]
+    ids = np.array(target_ids, dtype=np.int64)
+    columns = []
+    for side, (target, pk, value, size) in enumerate(parts):
+        rank = np.searchsorted(ids, target)
+        known = rank < len(ids)
+        known[known] = ids[rank[known]] == target[known]
+        columns.append((rank[known] * 2 + side, pk[known], value[known], size[known]))
+    return Points(*(np.concatenate([part[i] for part in columns]) for i in range(4)))
+
+
+def _stream(measurements) -> tuple[np.ndarray, ...]:
+    """(target id, id, value, size) columns of these measurements, in target and time
+    order, read in chunks into compact arrays rather than a Python object per row."""
+    columns = [array.array("q"), array.array("q"), array.array("d"), array.array("d")]
+    rows = (
+        measurements.order_by("target_id", "observed_at")
         .values_list("target_id", "id", "value", "sample_size")
         .iterator(chunk_size=5000)
     )
-    for target_id, group in itertools.groupby(points, key=lambda p: p[0]):
-        _, ids, values, sizes = zip(*group, strict=True)
-        yield (
-            target_id,
-            (
-                np.array(ids, dtype=np.int64),
-                np.array(values, dtype=np.float64),
-                np.array(sizes, dtype=np.float64),  # None becomes NaN
-            ),
-        )
+    while chunk := list(itertools.islice(rows, 5000)):
+        target, pk, value, size = zip(*chunk, strict=True)
+        columns[0].extend(target)
+        columns[1].extend(pk)
+        columns[2].extend(value)
+        columns[3].extend(np.nan if s is None else s for s in size)
+    dtypes = {"q": np.int64, "d": np.float64}
+    return tuple(np.frombuffer(c, dtype=dtypes[c.typecode]) for c in columns)

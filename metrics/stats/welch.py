@@ -10,6 +10,7 @@ import numpy.typing as npt
 from scipy import special
 
 from metrics.stats._arrays import FloatArray, finite_array, row_means
+from metrics.stats.intervals import CONFIDENCE, TestColumns, t_interval
 
 # --- Summaries ---------------------------------------------------------------------------
 
@@ -62,16 +63,14 @@ class Welch:
     """Welch's t-test of after vs before.
 
     ``t`` = (mean_after - mean_before) / se, ``df`` Welch-Satterthwaite, ``p`` two-sided.
-    ``t`` and ``df`` are None when the difference is certain (both samples constant with
-    different means): then ``p`` is 0.
     """
 
-    t: float | None
-    df: float | None
+    t: float
+    df: float
     p: float
 
 
-def welch_many(
+def welch_columns(
     *,
     n_before: npt.ArrayLike,
     mean_before: npt.ArrayLike,
@@ -79,17 +78,23 @@ def welch_many(
     n_after: npt.ArrayLike,
     mean_after: npt.ArrayLike,
     var_after: npt.ArrayLike,
-) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Welch's t-test for many before/after pairs at once; returns arrays ``(t, df, p)``.
+    level: float = CONFIDENCE,
+) -> TestColumns:
+    """Welch's t-test for many before/after pairs at once, with the confidence interval of
+    mean_after − mean_before (± t(df) · se).
 
     Arguments broadcast against each other (pass NaN for a missing mean or variance).
     Element-wise the result equals ``scipy.stats.ttest_ind(after, before, equal_var=False)``
-    (statistic, df, pvalue). Conventions where SciPy gives NaN or ±inf:
+    (statistic, df, pvalue, ``confidence_interval(level)``). The sizes may be fractional:
+    an effective sample size (autocorrelation) enters the standard error and the degrees
+    of freedom as n does. Conventions where SciPy gives NaN or ±inf:
 
-    * n < 2 on either side, or a non-finite or negative input: t, df and p are NaN;
-    * both variances 0 and equal means: t = 0, df = n_before + n_after - 2, p = 1;
-    * both variances 0 and different means (or |t| overflowing): the difference is
-      certain, so t and df are NaN and p = 0.
+    * n < 2 on either side, or a non-finite or negative input: everything NaN;
+    * both variances 0 and equal means: t = 0, df = n_before + n_after - 2, p = 1, and the
+      interval is the point 0 (two equal constant samples show no change);
+    * both variances 0 and different means (or |t| overflowing): no test — the t-test is
+      undefined without variation, and a gauge that reads the same value every time
+      proves nothing about the process — so everything is NaN.
     """
     n1, m1, v1, n2, m2, v2 = np.broadcast_arrays(
         *(
@@ -114,21 +119,41 @@ def welch_many(
 
     tested = valid & (se > 0) & np.isfinite(t)
     no_change = valid & (se == 0) & (diff == 0)
-    certain = valid & ~tested & ~no_change
 
     nan = np.full(t.shape, np.nan)
     t_out = np.where(tested, t, np.where(no_change, 0.0, nan))
     df_out = np.where(tested, df, np.where(no_change, n1 + n2 - 2, nan))
-    p_out = np.where(
-        tested, np.clip(p, 0.0, 1.0), np.where(no_change, 1.0, np.where(certain, 0.0, nan))
+    p_out = np.where(tested, np.clip(p, 0.0, 1.0), np.where(no_change, 1.0, nan))
+    low, high = t_interval(np.where(tested | no_change, diff, nan), se, df_out, level=level)
+    return TestColumns(statistic=t_out, df=df_out, p=p_out, low=low, high=high)
+
+
+def welch_many(
+    *,
+    n_before: npt.ArrayLike,
+    mean_before: npt.ArrayLike,
+    var_before: npt.ArrayLike,
+    n_after: npt.ArrayLike,
+    mean_after: npt.ArrayLike,
+    var_after: npt.ArrayLike,
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """``welch_columns`` without the interval: arrays ``(t, df, p)``."""
+    test = welch_columns(
+        n_before=n_before,
+        mean_before=mean_before,
+        var_before=var_before,
+        n_after=n_after,
+        mean_after=mean_after,
+        var_after=var_after,
     )
-    return t_out, df_out, p_out
+    return test.statistic, test.df, test.p
 
 
 def welch(*, before: Summary, after: Summary) -> Welch | None:
     """Welch's t-test of ``after`` vs ``before``, as ``welch_many`` for one pair.
 
-    None when the test is undefined (fewer than 2 points on a side).
+    None when the test is undefined (fewer than 2 points on a side, or two constant
+    samples with different means).
     """
     if before.variance is None or after.variance is None:
         return None
@@ -145,6 +170,4 @@ def welch(*, before: Summary, after: Summary) -> Welch | None:
     )
     if math.isnan(p):
         return None
-    if math.isnan(t):
-        return Welch(t=None, df=None, p=p)
     return Welch(t=t, df=df, p=p)

@@ -107,7 +107,10 @@ def worker_log(log) -> str:
 def test_it_computes_results_in_a_worker(worker_queue, api_as):
     queue, process, log = worker_queue
     initiative = LiveInitiativeFactory(stage=Stage.CHECK)
-    target = TargetFactory(initiative=initiative, baseline_value=10.0, target_value=8.0)
+    # Due at the change: a final look (α = 0.05); one-sample against the typed 10.
+    target = TargetFactory(
+        initiative=initiative, baseline_value=10.0, target_value=8.0, target_date=CHANGE
+    )
     record_series(target, first=CHANGE - dt.timedelta(days=4), values=[10, 11, 9, 10])
     record_series(target, first=CHANGE, values=[8, 7, 9, 8])
 

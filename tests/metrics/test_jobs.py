@@ -39,13 +39,18 @@ def snapshot_rows():
 
 @pytest.fixture
 def controlled_target(db, settings):
-    """In control, with a chart (five limit points) and a signal on the last point."""
+    """In control, with a chart (five limit points) and a signal on the last point; the
+    baseline window is the four days before the change, and the target is due (a final
+    look, α = 0.05)."""
     settings.CONTROL_LIMIT_POINTS = 5
     initiative = LiveInitiativeFactory(stage=Stage.CONTROL, methodology=Methodology.DMAIC)
     target = TargetFactory(
         initiative=initiative,
         baseline_value=20.0,
+        baseline_start=CHANGE - dt.timedelta(days=4),
+        baseline_end=CHANGE - dt.timedelta(days=1),
         target_value=12.0,
+        target_date=CHANGE,
         value_per_unit=Decimal("1000"),
     )
     record_series(target, first=CHANGE - dt.timedelta(days=4), values=[20, 22, 18, 20])

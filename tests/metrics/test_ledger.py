@@ -47,11 +47,13 @@ COMPUTED = [
 
 
 def live_target(*, implemented_on=CHANGE, is_primary=True, initiative=None, **fields):
-    """Cycle time (lower is better), baseline 20, target 12, 1000 a year per hour saved."""
+    """Cycle time (lower is better), baseline 20, target 12, 1000 a year per hour saved,
+    due at the start of 2026 (so every quarter of 2026 is a final look, α = 0.05)."""
     initiative = initiative or LiveInitiativeFactory(implemented_on=implemented_on)
     defaults = {
         "baseline_value": 20.0,
         "target_value": 12.0,
+        "target_date": Q1_FIRST,
         "value_per_unit": Decimal("1000"),
         "metric": MetricFactory(direction=Direction.LOWER_IS_BETTER),
     }
@@ -61,11 +63,11 @@ def live_target(*, implemented_on=CHANGE, is_primary=True, initiative=None, **fi
 @pytest.fixture
 def target():
     """Before the change 20, 22, 18, 20; in Q1 after it 15, 16, 14, 15 (mean 15: an
-    improvement of 5 hours, 5000 a year); in April 13, 13 (another quarter)."""
+    improvement of 5 hours, 5000 a year); in April 12.9, 13.1 (another quarter)."""
     target = live_target()
     record_series(target, first=CHANGE - dt.timedelta(days=4), values=[20, 22, 18, 20])
     record_series(target, first=CHANGE, values=[15, 16, 14, 15])
-    record_series(target, first=dt.date(2026, 4, 1), values=[13, 13])
+    record_series(target, first=dt.date(2026, 4, 1), values=[12.9, 13.1])
     return target
 
 
@@ -140,8 +142,9 @@ def test_it_rolls_up_a_quarter_with_a_single_measurement():
     row = QuarterlyResult.objects.get()
     assert (row.n_measurements, row.quarter_mean) == (1, 15.0)
     assert row.p_value is row.significant is None
-    assert row.status == ResultStatus.IMPROVING
-    assert row.computed_benefit == Decimal("27.78")  # 5000 / 4 × 2 / 90 = 27.777…
+    assert row.status == ResultStatus.INSUFFICIENT_DATA
+    # Not proven: booked apart. 5000 / 4 × 2 / 90 = 27.777…
+    assert (row.computed_benefit, row.unproven_benefit) == (None, Decimal("27.78"))
 
 
 def test_it_writes_the_next_quarter_from_that_quarters_data(target):

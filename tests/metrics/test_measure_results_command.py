@@ -17,12 +17,16 @@ CHANGE = dt.date(2026, 3, 2)
 
 
 def improving_target():
-    """Higher is better: 10, 11, 9, 10 before; 12, 13, 11, 12 after (significant)."""
+    """Higher is better: 10, 11, 9, 10 before (the baseline window); 12, 13, 11, 12 after
+    (significant); due by the as-of date."""
     target = TargetFactory(
         initiative=LiveInitiativeFactory(),
         metric__direction="higher_is_better",
         baseline_value=10.0,
+        baseline_start=CHANGE - dt.timedelta(days=4),
+        baseline_end=CHANGE - dt.timedelta(days=1),
         target_value=15.0,
+        target_date=CHANGE,
     )
     record_series(target, first=CHANGE - dt.timedelta(days=4), values=[10, 11, 9, 10])
     record_series(target, first=CHANGE, values=[12, 13, 11, 12])

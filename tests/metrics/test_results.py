@@ -11,11 +11,19 @@ import importlib
 import math
 from decimal import Decimal
 
+import numpy as np
 import pytest
 from scipy import stats as scipy_stats
 
 from improvement.models import Methodology, Stage
-from metrics.models import ChartKind, Direction, ResultSnapshot, ResultStatus, Target
+from metrics.models import (
+    ChartKind,
+    Direction,
+    ResultSnapshot,
+    ResultStatus,
+    StatisticalTest,
+    Target,
+)
 from metrics.results.compute import control_columns
 from metrics.results.samples import fetch_samples
 from metrics.tasks import measure_results
@@ -31,6 +39,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("celery_eager")]
 
 CHANGE = dt.date(2026, 3, 2)
 AS_OF = dt.date(2026, 6, 30)
+DUE = dt.date(2026, 6, 1)
 HIGHER, LOWER = Direction.HIGHER_IS_BETTER, Direction.LOWER_IS_BETTER
 D2 = 1.128
 
@@ -50,13 +59,20 @@ def live_target(
     stage=Stage.CHECK,
     chart_kind=ChartKind.INDIVIDUALS,
     sample_size=None,
+    window=None,
     **fields,
 ):
     """A primary target of a live initiative: `before` on the days just before the
-    change, `after` one a day from the change date."""
+    change, `after` one a day from the change date. With `before`, the baseline window
+    covers those days (`window=False`: no window, the baseline as typed)."""
     methodology = Methodology.PDCA if stage in (Stage.CHECK, Stage.ACT) else Methodology.DMAIC
     initiative = LiveInitiativeFactory(stage=stage, methodology=methodology)
     metric = MetricFactory(direction=direction, chart_kind=chart_kind)
+    # Due before AS_OF: a final look (α = 0.05) unless a test says otherwise.
+    fields.setdefault("target_date", DUE)
+    if window or (window is None and before):
+        fields.setdefault("baseline_start", CHANGE - dt.timedelta(days=len(before)))
+        fields.setdefault("baseline_end", CHANGE - dt.timedelta(days=1))
     target = TargetFactory(
         initiative=initiative,
         metric=metric,
@@ -213,25 +229,33 @@ def test_it_has_no_data_with_measurements_before_the_change_only():
     assert result.realized_annual_benefit is None
 
 
-def test_it_judges_after_data_against_a_hand_entered_baseline_without_a_test():
-    target = live_target(
-        baseline=10.0, target=15.0, value_per_unit=Decimal("500"), after=[12, 13, 11, 12]
-    )
+def test_it_tests_after_data_against_a_typed_baseline_with_a_one_sample_t_test():
+    # No window: the typed 10 is the reference of the improvement and of the test alike.
+    after = [12, 13, 11, 12]
+    target = live_target(baseline=10.0, target=15.0, value_per_unit=Decimal("500"), after=after)
 
     written = measure(target)
 
     assert written == 1
     result = ResultSnapshot.objects.get(target=target)
     assert (result.n_before, result.n_after) == (0, 4)
+    assert result.baseline_mean == 10.0
     assert result.improvement == pytest.approx(2.0)
     assert result.progress_pct == pytest.approx(40.0)
-    assert result.welch_t is result.welch_df is result.p_value is result.significant is None
+    # scipy.stats.ttest_1samp([12, 13, 11, 12], 10): t = 2 / (√(2/3) / 2) = 4.899, df 3
+    expected = scipy_stats.ttest_1samp(after, 10.0)
+    assert result.welch_t == pytest.approx(expected.statistic) == pytest.approx(4.898979)
+    assert result.welch_df == 3.0
+    assert result.p_value == pytest.approx(expected.pvalue) == pytest.approx(0.016277, abs=1e-6)
+    assert result.test_method == StatisticalTest.ONE_SAMPLE_T
+    assert result.significant is True
     assert result.status == ResultStatus.IMPROVING
     assert result.realized_annual_benefit == Decimal("1000.00")
 
 
-def test_it_judges_a_single_point_after_the_change_without_a_test():
-    # The day after the change there is one point: too few for Welch, not an error.
+def test_it_has_insufficient_data_with_a_single_point_after_the_change():
+    # The day after the change there is one point: too few for a test, not an error, and
+    # never "improving" on the strength of one point.
     target = live_target(baseline=10.0, target=15.0, before=[10, 11, 9, 10], after=[12])
 
     written = measure(target)
@@ -241,7 +265,8 @@ def test_it_judges_a_single_point_after_the_change_without_a_test():
     assert (result.n_before, result.n_after) == (4, 1)
     assert result.improvement == pytest.approx(2.0)
     assert result.welch_t is result.welch_df is result.p_value is result.significant is None
-    assert result.status == ResultStatus.IMPROVING
+    assert result.test_method == ""
+    assert result.status == ResultStatus.INSUFFICIENT_DATA
 
 
 def test_it_has_no_data_without_measurements():
@@ -296,8 +321,8 @@ EARLY, WINDOW, LATE = [50, 52, 48, 50], [20, 22, 18, 20], [30, 31, 29, 30]
 AFTER = [15, 16, 14, 15]
 
 
-def windowed_target(**fields):
-    target = live_target(direction=LOWER, baseline=20.0, target=12.0, after=AFTER, **fields)
+def windowed_target(baseline=20.0, **fields):
+    target = live_target(direction=LOWER, baseline=baseline, target=12.0, after=AFTER, **fields)
     record_series(target, first=dt.date(2026, 1, 5), values=EARLY)
     record_series(target, first=dt.date(2026, 1, 20), values=WINDOW)
     record_series(target, first=dt.date(2026, 2, 20), values=LATE)
@@ -314,14 +339,31 @@ def test_it_takes_before_from_the_baseline_window():
     assert figures(result, "welch_t", "welch_df", "p_value") == welch(AFTER, WINDOW)
 
 
-def test_it_takes_everything_before_the_change_without_a_window():
-    target = windowed_target()
+def test_it_takes_everything_before_the_change_without_a_window_or_a_typed_baseline():
+    target = windowed_target(baseline=None)
 
     measure(target)
 
     result = ResultSnapshot.objects.get(target=target)
     assert (result.n_before, result.n_after) == (12, 4)
-    assert figures(result, "welch_t", "welch_df", "p_value") == welch(AFTER, EARLY + WINDOW + LATE)
+    assert result.baseline_mean == pytest.approx(100 / 3)  # the 12 points' mean
+    # Three plateaus (50, 20, 30) in a row: r₁ = Σ dₜdₜ₋₁ / Σ dₜ² = 0.6437 on 12 points, a
+    # material autocorrelation, so the before sample counts as n(1 − r₁)/(1 + r₁) = 2.60
+    # points in Welch's test (Wilks 2011, eq. 5.12), not 12.
+    before = np.array(EARLY + WINDOW + LATE, dtype=float)
+    d = before - before.mean()
+    r1 = (d[1:] * d[:-1]).sum() / (d * d).sum()
+    assert result.r1_before == pytest.approx(r1) == pytest.approx(0.643733, abs=1e-6)
+    n_eff = 12 * (1 - r1) / (1 + r1)
+    assert result.n_eff_before == pytest.approx(n_eff) == pytest.approx(2.600911, abs=1e-6)
+    assert result.n_eff_after is None  # 4 points: too few to act on r₁
+    a, b = before.var(ddof=1) / n_eff, np.var(AFTER, ddof=1) / 4
+    t = (np.mean(AFTER) - before.mean()) / math.sqrt(a + b)
+    df = (a + b) ** 2 / (a**2 / (n_eff - 1) + b**2 / 3)
+    assert result.welch_t == pytest.approx(t)
+    assert result.welch_df == pytest.approx(df)
+    assert result.p_value == pytest.approx(2 * scipy_stats.t.sf(abs(t), df))
+    assert result.test_method == StatisticalTest.WELCH
 
 
 def test_it_leaves_out_measurements_after_the_as_of_date():
