@@ -4,8 +4,7 @@ summarises them; `figures` turns them into the reference, improvement and its in
 progress, the test and the status, for many targets at once; `compute` is the job's
 service, `compute_results()`, adding the control charts and saving the rows;
 `postgresql` and `pgarrays` are PostgreSQL's fast path for reading the samples and
-writing the rows (the ORM path serves every other database; `sqlite` gives SQLite
-PostgreSQL's VAR_SAMP for the queries that aggregate there); `sustainment` is the
+writing the rows (the ORM path serves every other database); `sustainment` is the
 backsliding watch after completion. The statistics themselves are metrics.stats (pure,
 no Django).
 """
