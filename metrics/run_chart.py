@@ -1,24 +1,65 @@
 """Run charts drawn on the server as SVG: no chart library, no JavaScript needed.
 
 `run_chart()` turns a target's series into coordinates for the
-`improvement/partials/run_chart.html` template: the points joined by a line, the baseline,
-the target and the control limits as horizontal lines, the change date as a vertical
-line, and the signal points marked."""
+`improvement/partials/run_chart.html` template: the points joined by a line, gridlines
+with their values, the baseline and the target as horizontal lines, the change date as
+a vertical line, the signal points marked, and the control chart by phase (the stored
+`control` figure, metrics.results.compute.control_columns): the post-change phase's
+centre line and limits drawn from the change date on only — stepped for a p-chart whose
+points carry their sample sizes — and the baseline phase's own centre line (and limits)
+before it. The lines are named outside the plot, at the right, and in a legend.
+
+Sizes are in viewBox units; the stylesheet sets the text size per screen width so that
+the chart, scaled to fit, keeps its text at 11 px or more (static/css/app.css).
+"""
 
 import datetime as dt
+import itertools
+import math
 from dataclasses import dataclass, field
 
 from django.utils.html import format_html_join
 
-WIDTH, HEIGHT = 640, 220
-LEFT, RIGHT, TOP, BOTTOM = 56, 12, 12, 28
+from metrics.periods import day_start
+from metrics.stats import p_point_limits
+
+WIDTH, HEIGHT = 640, 260
+# Room left of the plot for the tick labels, right of it for the lines' names, below it
+# for the first and last dates: at the largest text size the stylesheet sets (23 units).
+LEFT, RIGHT, TOP, BOTTOM = 84, 104, 20, 36
+PLOT_RIGHT, PLOT_BOTTOM = WIDTH - RIGHT, HEIGHT - BOTTOM
+LABEL_GAP = 24  # the least distance between two lines' names, one text line apart
+TICKS = 5  # about how many gridlines
 
 
 @dataclass
 class Line:
+    """A horizontal line from x1 to x2; `kind` is its CSS class."""
+
     y: float
     label: str
-    kind: str  # css class: baseline, target, center, limit
+    kind: str  # css class: baseline, target, center, limit; "before" for the baseline phase
+    x1: float = LEFT
+    x2: float = PLOT_RIGHT
+
+
+@dataclass
+class Step:
+    """A stepped line (a p-chart's limits with varying sample sizes) as an SVG path."""
+
+    d: str
+    label: str
+    kind: str
+
+
+@dataclass
+class Label:
+    """A line's name at the right of the plot, at `y`; `line_y` is where the line ends."""
+
+    y: float
+    line_y: float
+    text: str
+    kind: str
 
 
 @dataclass
@@ -28,11 +69,18 @@ class RunChart:
     path: str
     points: list[dict]
     lines: list[Line] = field(default_factory=list)
+    steps: list[Step] = field(default_factory=list)
+    labels: list[Label] = field(default_factory=list)
+    legend: list[dict] = field(default_factory=list)
     change_x: float | None = None
     ticks: list[dict] = field(default_factory=list)
     first: str = ""
     last: str = ""
     summary: str = ""
+    left: int = LEFT
+    plot_right: int = PLOT_RIGHT
+    top: int = TOP
+    plot_bottom: int = PLOT_BOTTOM
 
     def circles(self) -> str:
         """The points' markers as SVG, each titled with its date and value: formatted
@@ -54,9 +102,13 @@ class RunChart:
             ),
         )
 
+    def description(self) -> str:
+        """The legend in words, for the SVG's <desc>."""
+        return "; ".join(item["text"] for item in self.legend)
+
 
 def run_chart(
-    points: list[tuple[dt.datetime, float]],
+    points: list[tuple],
     *,
     baseline: float | None,
     target: float | None,
@@ -64,51 +116,95 @@ def run_chart(
     implemented_on: dt.date | None,
     unit: str = "",
 ) -> RunChart | None:
-    """None with no points. `points` are (observed_at, value), oldest first."""
+    """None with no points. `points` are (observed_at, value) or (observed_at, value,
+    sample size or None), oldest first; with every post-change point's size, a p-chart's
+    limits are drawn stepped, each point's own."""
     if not points:
         return None
     times = [p[0].timestamp() for p in points]
     values = [p[1] for p in points]
-    lines = []
-    if baseline is not None:
-        lines.append(Line(baseline, f"Baseline {baseline:.4g}", "baseline"))
-    if target is not None:
-        lines.append(Line(target, f"Target {target:.4g}", "target"))
-    if control:
-        lines.append(Line(control["center"], "CL", "center"))
-        lines.append(Line(control["ucl"], "UCL", "limit"))
-        lines.append(Line(control["lcl"], "LCL", "limit"))
-
-    low = min(values + [line.y for line in lines])
-    high = max(values + [line.y for line in lines])
-    pad = (high - low) * 0.08 or abs(high) * 0.1 or 1.0
-    low, high = low - pad, high + pad
+    sizes = [p[2] if len(p) > 2 else None for p in points]
     t0, t1 = times[0], times[-1] if times[-1] > times[0] else times[0] + 1
+    change = day_start(implemented_on).timestamp() if implemented_on is not None else None
 
     def x(t: float) -> float:
-        return round(LEFT + (t - t0) / (t1 - t0) * (WIDTH - LEFT - RIGHT), 1)
+        return round(LEFT + (t - t0) / (t1 - t0) * (PLOT_RIGHT - LEFT), 1)
+
+    # Where each phase is drawn: the post-change phase from the change date on (from the
+    # left edge when the change is before the first point drawn), the baseline phase up
+    # to it (not at all when the change is before the first point).
+    change_x = x(change) if change is not None and t0 <= change <= t1 else None
+    # (None: the change is after the last point, and no post-change phase is drawn.)
+    after_from = LEFT if change is None or change < t0 else change_x
+    shows_before = change is not None and change > t0
+
+    # Every line in data units first; the scale comes from them and the points.
+    lines: list[Line] = []
+    steps: list[tuple[list[float], str, str]] = []  # (one y per post-change point, ...)
+    legend: list[dict] = []
+    if baseline is not None:
+        lines.append(Line(baseline, f"Baseline {baseline:.4g}", "baseline"))
+        legend.append({"kind": "baseline", "text": f"Baseline {_with(baseline, unit)}"})
+    if target is not None:
+        lines.append(Line(target, f"Target {target:.4g}", "target"))
+        legend.append({"kind": "target", "text": f"Target {_with(target, unit)}"})
+    before = (control or {}).get("baseline") if shows_before else None
+    if before:
+        lines.extend(_before_lines(before, x2=change_x if change_x is not None else PLOT_RIGHT))
+        legend.append({"kind": "center before", "text": _before_legend(before, unit)})
+    after_points = [i for i, t in enumerate(times) if change is None or t >= change]
+    if control and after_from is not None:
+        stepped = (
+            control.get("chart") == "p"
+            and after_points
+            and all(sizes[i] is not None for i in after_points)
+        )
+        lines.append(Line(control["center"], "CL", "center", x1=after_from))
+        if stepped:
+            lcl, ucl = p_point_limits(control["center"], [sizes[i] for i in after_points])
+            steps.append((ucl.tolist(), "UCL", "limit"))
+            steps.append((lcl.tolist(), "LCL", "limit"))
+        else:
+            lines.append(Line(control["ucl"], "UCL", "limit", x1=after_from))
+            lines.append(Line(control["lcl"], "LCL", "limit", x1=after_from))
+        legend.append({"kind": "center", "text": _after_legend(control, unit, stepped=stepped)})
+    if change_x is not None:
+        legend.append({"kind": "change", "text": f"Change date {implemented_on:%Y-%m-%d}"})
+
+    low, high, ticks = _scale(values + [line.y for line in lines] + _flat(steps))
 
     def y(v: float) -> float:
-        return round(TOP + (high - v) / (high - low) * (HEIGHT - TOP - BOTTOM), 1)
+        return round(TOP + (high - v) / (high - low) * (PLOT_BOTTOM - TOP), 1)
 
-    signalled = {s["observed_at"]: s["rule"] for s in (control or {}).get("signals", [])}
+    signalled = _signalled(control)
     marks = [
         {
             "x": x(t),
             "y": y(v),
-            "label": f"{when:%Y-%m-%d}: {v:.4g} {unit}".strip(),
-            "rule": signalled.get(when.isoformat()),
+            "label": f"{p[0]:%Y-%m-%d}: {v:.4g} {unit}".strip(),
+            "rule": signalled.get(p[0].isoformat()),
         }
-        for (when, v), t in zip(points, times, strict=True)
+        for p, v, t in zip(points, values, times, strict=True)
+    ]
+    if any(m["rule"] for m in marks):
+        legend.append({"kind": "signal", "text": "Large red dot: a control-chart signal"})
+    # The lines' names at the right: those of the lines that reach the right edge.
+    ends = [
+        (line.y, _short(line), line.kind)
+        for line in lines
+        if line.x2 == PLOT_RIGHT and "before" not in line.kind
     ]
     for line in lines:
         line.y = y(line.y)
-    change_x = None
-    if implemented_on is not None:
-        change = dt.datetime.combine(implemented_on, dt.time.min, tzinfo=points[0][0].tzinfo)
-        if t0 <= change.timestamp() <= t1:
-            change_x = x(change.timestamp())
-    ticks = [{"y": y(v), "label": f"{v:.4g}"} for v in (low + pad, (low + high) / 2, high - pad)]
+    drawn_steps = [
+        Step(
+            _step_path([marks[i]["x"] for i in after_points], [y(v) for v in ys], after_from),
+            f"{label} (each point's own, for its sample size)",
+            kind,
+        )
+        for ys, label, kind in steps
+    ]
+    ends += [(ys[-1], label, kind) for ys, label, kind in steps]
     n_signals = sum(1 for m in marks if m["rule"])
     return RunChart(
         width=WIDTH,
@@ -116,8 +212,11 @@ def run_chart(
         path=" ".join(f"{m['x']},{m['y']}" for m in marks),
         points=marks,
         lines=lines,
+        steps=drawn_steps,
+        labels=_labels([(y(v), text, kind) for v, text, kind in ends]),
+        legend=legend,
         change_x=change_x,
-        ticks=ticks,
+        ticks=[{"y": y(v), "label": label} for v, label in ticks],
         first=f"{points[0][0]:%Y-%m-%d}",
         last=f"{points[-1][0]:%Y-%m-%d}",
         summary=(
@@ -126,3 +225,141 @@ def run_chart(
             + (f"; {n_signals} control-chart signals" if n_signals else "")
         ),
     )
+
+
+# --- the phases ----------------------------------------------------------------------------
+
+
+def _before_lines(before: dict, *, x2: float) -> list[Line]:
+    lines = [Line(before["center"], "CL before the change", "center before", x2=x2)]
+    for name in ("ucl", "lcl"):
+        if before.get(name) is not None:
+            lines.append(
+                Line(before[name], f"{name.upper()} before the change", "limit before", x2=x2)
+            )
+    return lines
+
+
+def _before_legend(before: dict, unit: str) -> str:
+    text = f"Before the change: centre line {_with(before['center'], unit)}"
+    if before.get("ucl") is None:
+        return f"{text} ({before['n_points']} points, too few for limits)"
+    return (
+        f"{text}, limits {before['lcl']:.4g} to {_with(before['ucl'], unit)}"
+        f" (from its {before['n_points']} points)"
+    )
+
+
+def _after_legend(control: dict, unit: str, *, stepped: bool) -> str:
+    kind = "p-chart" if control.get("chart") == "p" else "individuals chart"
+    text = f"After the change ({kind}): centre line {_with(control['center'], unit)}"
+    if stepped:
+        text += ", limits for each point's sample size"
+    else:
+        text += f", limits {control['lcl']:.4g} to {_with(control['ucl'], unit)}"
+    n = control.get("limit_points")
+    if control.get("provisional"):
+        text += f", provisional (from {n} points)" if n else ", provisional"
+    elif n:
+        text += f" (from its first {n} points)"
+    return text
+
+
+def _signalled(control: dict | None) -> dict[str, int]:
+    """Each signalling point's rule by its time, in either phase."""
+    control = control or {}
+    signals = list(control.get("signals", []))
+    signals += (control.get("baseline") or {}).get("signals", [])
+    return {s["observed_at"]: s["rule"] for s in signals}
+
+
+# --- geometry ------------------------------------------------------------------------------
+
+
+def _flat(steps: list[tuple[list[float], str, str]]) -> list[float]:
+    return [v for ys, _, _ in steps for v in ys]
+
+
+def _step_path(xs: list[float], ys: list[float], x_from: float) -> str:
+    """Each point's level from halfway to the previous point to halfway to the next (from
+    `x_from` for the first, to the plot's right edge for the last), as qcc draws them."""
+    edges = [x_from] + [round((a + b) / 2, 1) for a, b in itertools.pairwise(xs)]
+    d = f"M{edges[0]},{ys[0]}"
+    for edge, (previous, level) in zip(edges[1:], itertools.pairwise(ys), strict=True):
+        d += f" H{edge}" + (f" V{level}" if level != previous else "")
+    return d + f" H{PLOT_RIGHT}"
+
+
+def _short(line: Line) -> str:
+    """A line's name at the right: short, the value is in its title and the legend."""
+    return {"baseline": "Baseline", "target": "Target"}.get(line.kind, line.label)
+
+
+def _labels(ends: list[tuple[float, str, str]]) -> list[Label]:
+    """The lines' names, each at its line's height but at least LABEL_GAP apart, kept
+    within the plot's height."""
+    ends = sorted(ends)
+    ys = [y for y, _, _ in ends]
+    for i in range(1, len(ys)):
+        ys[i] = max(ys[i], ys[i - 1] + LABEL_GAP)
+    if ys and ys[-1] > PLOT_BOTTOM:
+        ys[-1] = PLOT_BOTTOM
+        for i in range(len(ys) - 2, -1, -1):
+            ys[i] = min(ys[i], ys[i + 1] - LABEL_GAP)
+    return [
+        Label(y=round(at, 1), line_y=y, text=text, kind=kind)
+        for at, (y, text, kind) in zip(ys, ends, strict=True)
+    ]
+
+
+def _scale(values: list[float]) -> tuple[float, float, list[tuple[float, str]]]:
+    """The y axis: its bottom and top, on "nice" round steps (1, 2, 2.5 or 5 × 10ⁿ) that
+    cover every value, and its ticks (value, label) at each step."""
+    low, high = min(values), max(values)
+    if high == low:
+        pad = abs(high) * 0.1 or 1.0
+        low, high = low - pad, high + pad
+    step = _nice_step((high - low) / TICKS)
+    first, last = math.floor(low / step), math.ceil(high / step)
+    at = [i * step for i in range(first, last + 1)]
+    return first * step, last * step, list(zip(at, _tick_labels(at, step), strict=True))
+
+
+def _nice_step(raw: float) -> float:
+    magnitude = 10 ** math.floor(math.log10(raw))
+    for factor in (1, 2, 2.5, 5, 10):
+        if factor * magnitude >= raw * (1 - 1e-9):
+            return factor * magnitude
+    return 10 * magnitude  # pragma: no cover - 10 always suffices
+
+
+def _tick_labels(values: list[float], step: float) -> list[str]:
+    """The ticks' values with as many decimals as the step needs, short enough for the
+    margin: in thousands (k), millions (M) or billions (G) for large numbers."""
+    biggest = max(abs(v) for v in values)
+    # Thousands only from 10,000: "5000" reads as well as "5k", and fits.
+    divisor, suffix = next(
+        (scale for scale in ((1e9, "G"), (1e6, "M"), (1e3, "k")) if biggest >= max(scale[0], 1e4)),
+        (1.0, ""),
+    )
+    unit_step = step / divisor
+    decimals = -math.floor(math.log10(unit_step) + 1e-9) + (1 if _is_quarter(unit_step) else 0)
+    labels = []
+    for value in values:
+        if abs(value) < step * 1e-9:
+            labels.append("0")
+        elif decimals > 4:
+            labels.append(f"{value / divisor:.2g}{suffix}")
+        else:
+            labels.append(f"{value / divisor:.{max(0, decimals)}f}{suffix}")
+    return labels
+
+
+def _is_quarter(step: float) -> bool:
+    """A step of 2.5 × 10ⁿ needs one decimal more than 10ⁿ⁺¹: 0.25, 2.5."""
+    mantissa = step / 10 ** math.floor(math.log10(step))
+    return math.isclose(mantissa, 2.5)
+
+
+def _with(value: float, unit: str) -> str:
+    return f"{value:.4g} {unit}".strip()

@@ -15,8 +15,8 @@ CHART_POINTS = 200  # the most recent points drawn per target
 
 def targets_for_page(*, initiative) -> list[Target]:
     """The initiative's targets, each with `latest` (its newest result or None), `series`
-    (its last CHART_POINTS (observed_at, value) points, oldest first) and `chart`: three
-    queries however many targets, results or measurements."""
+    (its last CHART_POINTS (observed_at, value, sample size or None) points, oldest
+    first) and `chart`: three queries however many targets, results or measurements."""
     targets = list(
         Target.objects.filter(initiative=initiative)
         .select_related("metric", "frozen_by")
@@ -30,7 +30,8 @@ def targets_for_page(*, initiative) -> list[Target]:
         .values("latest_id")
     )
     latest = {r.target_id: r for r in ResultSnapshot.objects.filter(pk__in=newest_ids)}
-    # Each target's newest points, as plain rows: only the chart reads them.
+    # Each target's newest points, as plain rows: only the chart reads them (the sample
+    # sizes for a p-chart's stepped limits, each point's own).
     recent = (
         Measurement.objects.filter(target__initiative=initiative)
         .annotate(
@@ -38,11 +39,11 @@ def targets_for_page(*, initiative) -> list[Target]:
         )
         .filter(newest__lte=CHART_POINTS)
         .order_by("target_id", "observed_at")
-        .values_list("target_id", "observed_at", "value")
+        .values_list("target_id", "observed_at", "value", "sample_size")
     )
     series = {target.pk: [] for target in targets}
-    for target_id, observed_at, value in recent:
-        series[target_id].append((observed_at, value))
+    for target_id, *point in recent:
+        series[target_id].append(tuple(point))
     for target in targets:
         target.latest = latest.get(target.pk)
         target.series = series[target.pk]
@@ -79,16 +80,19 @@ def results_needing_attention(limit: int = 10):
 
 
 def quarter_benefits(*, quarters: list[tuple[int, int]]) -> dict[tuple[int, int], dict]:
-    """Computed and validated benefit per quarter, summed in the database (one query)."""
+    """Proven (computed), unproven and validated benefit per quarter, summed in the
+    database (one query)."""
     sums = {}
     for year, quarter in quarters:
         in_quarter = Q(year=year, quarter=quarter)
         sums[f"computed_{year}_{quarter}"] = Sum("computed_benefit", filter=in_quarter)
+        sums[f"unproven_{year}_{quarter}"] = Sum("unproven_benefit", filter=in_quarter)
         sums[f"validated_{year}_{quarter}"] = Sum("validated_benefit", filter=in_quarter)
     totals = QuarterlyResult.objects.aggregate(**sums)
     return {
         (year, quarter): {
             "computed": totals[f"computed_{year}_{quarter}"] or Decimal("0"),
+            "unproven": totals[f"unproven_{year}_{quarter}"] or Decimal("0"),
             "validated": totals[f"validated_{year}_{quarter}"],
         }
         for year, quarter in quarters

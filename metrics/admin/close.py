@@ -26,10 +26,16 @@ from metrics.models import (
 )
 
 
-def benefit_lines(totals: dict) -> list[tuple[str, object, object]]:
-    """(benefit type, computed, validated) for each type, from QuarterlyResult totals()."""
+def benefit_lines(totals: dict) -> list[tuple[str, object, object, object]]:
+    """(benefit type, proven, unproven, validated) for each type, from QuarterlyResult
+    totals(): proven is the computed benefit of significant rows, unproven the rest."""
     return [
-        (label, totals[f"computed_{code}"], totals[f"validated_{code}"])
+        (
+            label,
+            totals[f"computed_{code}"],
+            totals[f"unproven_{code}"],
+            totals[f"validated_{code}"],
+        )
         for code, label in BenefitType.choices
     ]
 

@@ -26,6 +26,7 @@ from metrics.admin.reopen import reopen_url
 from metrics.ledger import exports, reports, review, rollup
 from metrics.ledger.rollup import COMPUTED_FIELDS
 from metrics.models import QuarterClosed, QuarterlyResult
+from metrics.results.figures import ALPHA
 
 REVIEW_FIELDS = ["validated_benefit", "review_note"]
 EXPORT_FORMATS = {
@@ -74,6 +75,12 @@ def _money(value) -> str:
     return "—" if value is None else f"{value:,.2f}"
 
 
+def _alpha(row) -> float:
+    """The row's significance threshold; rows rolled up before thresholds were stored
+    were all tested at ALPHA."""
+    return ALPHA if row.alpha is None else row.alpha
+
+
 @admin.register(QuarterlyResult)
 class QuarterlyResultAdmin(admin.ModelAdmin):
     """The quarterly ledger. The rollup job writes the figures; reviewers enter only the
@@ -88,8 +95,11 @@ class QuarterlyResultAdmin(admin.ModelAdmin):
         "baseline_to_quarter_mean",
         "improvement_percent",
         "progress",
+        "test_used",
         "significance",
         "computed",
+        "unproven",
+        "benefit_interval",
         "validated_benefit",
         "benefit_type",
         "review_note",
@@ -276,18 +286,51 @@ class QuarterlyResultAdmin(admin.ModelAdmin):
     def progress(self, obj):
         return "—" if obj.progress_pct is None else f"{obj.progress_pct:.0f} %"
 
+    @admin.display(description="test", ordering="test_method")
+    def test_used(self, obj):
+        if not obj.test_method:
+            return "—"
+        # Interim: the quarter's last day is before the target's due date, so the stricter
+        # INTERIM_ALPHA applied (metrics.results.figures).
+        alpha = _alpha(obj)
+        interim = " (interim)" if alpha < ALPHA else ""
+        return format_html(
+            "{}<br><small>α = {}{}</small>", obj.get_test_method_display(), f"{alpha:g}", interim
+        )
+
     @admin.display(description="p-value", ordering="p_value")
     def significance(self, obj):
         if obj.p_value is None:
             return "—"
         p = "< 0.001" if obj.p_value < 0.001 else f"{obj.p_value:.3f}"
         if obj.significant:
-            return format_html('{} <span title="significant at α = 0.05">✔</span>', p)
+            return format_html(
+                '{} <span title="significant at α = {}">✔</span>', p, f"{_alpha(obj):g}"
+            )
         return p
 
-    @admin.display(description="computed benefit", ordering="computed_benefit")
+    # Proven: the quarter's test is significant. A row books its benefit in one of the
+    # two columns, never both (the ledger_benefit_proven_or_unproven constraint).
+    @admin.display(description="proven benefit", ordering="computed_benefit")
     def computed(self, obj):
         return _money(obj.computed_benefit)
+
+    @admin.display(description="unproven benefit", ordering="unproven_benefit")
+    def unproven(self, obj):
+        return _money(obj.unproven_benefit)
+
+    @admin.display(description="95 % CI benefit / improvement")
+    def benefit_interval(self, obj):
+        def span(low, high, fmt):
+            if low is None or high is None:
+                return "—"
+            return f"{fmt(low)} to {fmt(high)}"
+
+        return format_html(
+            "{}<br><small>{}</small>",
+            span(obj.benefit_low, obj.benefit_high, _money),
+            span(obj.improvement_low, obj.improvement_high, lambda v: f"{v:+.4g}"),
+        )
 
     @admin.display(description="benefit type", ordering="target__benefit_type")
     def benefit_type(self, obj):

@@ -43,12 +43,21 @@ COLUMNS: list[tuple[str, Callable]] = [
     ("Baseline mean", lambda r: r.baseline_mean),
     ("Quarter mean", lambda r: r.quarter_mean),
     ("Improvement", lambda r: r.improvement),
+    ("Improvement 95 % CI low", lambda r: r.improvement_low),
+    ("Improvement 95 % CI high", lambda r: r.improvement_high),
     ("Improvement %", lambda r: r.improvement_pct),
     ("Progress %", lambda r: r.progress_pct),
+    ("Test", lambda r: r.get_test_method_display()),
     ("p-value", lambda r: r.p_value),
+    ("Alpha", lambda r: r.alpha),
     ("Significant", lambda r: r.significant),
     ("Status", lambda r: r.get_status_display()),
-    ("Computed benefit", lambda r: r.computed_benefit),
+    # Proven: the computed benefit of a quarter whose test is significant; unproven: the
+    # computed benefit of any other. A row has one or the other, never both.
+    ("Proven benefit", lambda r: r.computed_benefit),
+    ("Unproven benefit", lambda r: r.unproven_benefit),
+    ("Benefit 95 % CI low", lambda r: r.benefit_low),
+    ("Benefit 95 % CI high", lambda r: r.benefit_high),
     ("Validated benefit", lambda r: r.validated_benefit),
     ("Benefit type", _benefit_type),
     ("Reviewed by", lambda r: display_name(r.reviewed_by)),
@@ -58,7 +67,12 @@ COLUMNS: list[tuple[str, Callable]] = [
     ("Closed", lambda r: r.closed),
 ]
 HEADERS = [name for name, _ in COLUMNS]
-COMPUTED_COLUMN = HEADERS.index("Computed benefit")
+# The columns the totals lines fill: totals() key → column.
+TOTAL_COLUMNS = {
+    "computed": HEADERS.index("Proven benefit"),
+    "unproven": HEADERS.index("Unproven benefit"),
+    "validated": HEADERS.index("Validated benefit"),
+}
 
 
 def export_queryset(rows):
@@ -73,8 +87,9 @@ def export_queryset(rows):
 
 
 def export_rows(rows) -> Iterator[list]:
-    """The header, one line per row, a blank line, then the totals: all rows, and each
-    benefit type (the target's)."""
+    """The header, one line per row, a blank line, then the totals — proven, unproven and
+    validated, each in its own column — of all rows and of each benefit type (the
+    target's)."""
     rows = export_queryset(rows)
     yield HEADERS
     for row in rows.iterator(chunk_size=2000):
@@ -85,8 +100,8 @@ def export_rows(rows) -> Iterator[list]:
     for suffix, label in labels:
         line = [""] * len(HEADERS)
         line[0] = label
-        line[COMPUTED_COLUMN] = totals[f"computed{suffix}"] or Decimal("0.00")
-        line[COMPUTED_COLUMN + 1] = totals[f"validated{suffix}"] or Decimal("0.00")
+        for key, column in TOTAL_COLUMNS.items():
+            line[column] = totals[f"{key}{suffix}"] or Decimal("0.00")
         yield line
 
 

@@ -10,6 +10,8 @@ Definitions (also printed on the report page):
   validated benefit counts as 0 (and is counted under "not validated").
 - accuracy = validated ÷ estimated (none when nothing was estimated); 1.00 is a perfect
   estimate, below 1 an over-estimate.
+- beside them, for reference, the benefit the rollup computed over those rows: proven
+  (`computed_benefit`, quarters whose test is significant) and unproven (the rest).
 
 The sums are a GROUP BY in the database; the division by 4 and the ratio are exact
 Decimal arithmetic on the few grouped rows.
@@ -34,7 +36,8 @@ class Accuracy:
     not_validated: int
     estimated: Decimal
     validated: Decimal
-    computed: Decimal
+    computed: Decimal  # proven
+    unproven: Decimal = Decimal("0.00")
 
     @property
     def ratio(self) -> Decimal | None:
@@ -96,6 +99,7 @@ def _sums() -> dict:
         "estimate_sum": Sum("initiative__estimated_annual_benefit"),
         "validated": Sum("validated_benefit"),
         "computed": Sum("computed_benefit"),
+        "unproven": Sum("unproven_benefit"),
     }
 
 
@@ -113,6 +117,7 @@ def _line(group: dict, *, key, label: str) -> Accuracy:
         estimated=_money(Decimal(group["estimate_sum"] or 0) / 4),
         validated=_money(group["validated"]),
         computed=_money(group["computed"]),
+        unproven=_money(group["unproven"]),
     )
 
 

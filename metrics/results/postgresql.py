@@ -173,9 +173,11 @@ def observed_at(ids: list[int]) -> dict[int, dt.datetime]:
 # The status and the test method go as codes into the lists of those present. The
 # charts' numbers go as columns too, one element per target (NULL where it has no
 # chart), and the server assembles each `control` object from them: cheaper than
-# encoding 9,000 JSON documents in Python for the server to parse again. Every array is
-# aligned on the target, so the rows need no join — and no sort: at 27,000 rows of this
-# width a join's sort spills past work_mem to disk.
+# encoding 9,000 JSON documents in Python for the server to parse again. Only the
+# signals and the keys added with the phases (a few, with the baseline phase's nested
+# figure) travel as JSON, and the server merges them in. Every array is aligned on the
+# target, so the rows need no join — and no sort: at 27,000 rows of this width a join's
+# sort spills past work_mem to disk.
 RESULT_COLUMNS = {
     "target_id": "int8",
     "n_before": "int4",
@@ -195,6 +197,8 @@ CHART_COLUMNS = {
     **dict.fromkeys(CHART_NUMBERS, "float8"),
     "provisional": "bool",
     "signals": "jsonb",
+    # The keys added with the phases (ControlColumns.phases): one small object a chart.
+    "phases": "jsonb",
 }
 # Columns sent as a code into a list of texts (the list parameter named here).
 CODED = {"status": "statuses", "test_method": "methods"}
@@ -223,7 +227,7 @@ SELECT {", ".join(_selected(name) for name in RESULT_COLUMNS)},
            'center', r.center, 'ucl', r.ucl, 'lcl', r.lcl, 'mr_bar', r.mr_bar,
            'sigma', r.sigma, 'provisional', r.provisional,
            'signals', coalesce(r.signals, '[]'::jsonb)
-       ) END,
+       ) || coalesce(r.phases, '{{}}'::jsonb) END,
        %(as_of)b::date, %(now)b::timestamptz
 FROM unnest({", ".join(f"%({name})b::{kind}[]" for name, kind in SENT.items())})
     AS r({", ".join(SENT)})
@@ -281,4 +285,8 @@ def chart_columns(samples: Samples, control: ControlColumns) -> dict:
         if found:
             signals[i] = json.dumps(found)
     columns["signals"] = signals
+    phases: list[str | None] = [None] * k
+    for j, i in enumerate(at.tolist()):
+        phases[i] = json.dumps(control.phases(j))
+    columns["phases"] = phases
     return columns

@@ -1,5 +1,12 @@
 """The backsliding watch: after an initiative is completed, every new control-chart
-signal on its targets alerts the owner once, for settings.SUSTAIN_DAYS."""
+signal on its targets alerts the owner once, for settings.SUSTAIN_DAYS.
+
+The signals are those of the stored `control` figure's post-change phase
+(metrics.results.compute.control_columns), so the watch judges with the very limits
+and rules the chart shows: limits from the first CONTROL_LIMIT_POINTS points on or after
+the change date, rule 1 on those points too, rules 1-4 after them, a p-chart's points
+against their own limits, zero-width limits flagging any point off the centre line.
+The baseline phase's signals are the old process, not backsliding: never alerted."""
 
 import datetime as dt
 
@@ -42,6 +49,7 @@ def watch() -> int:
     sent = 0
     for result in results:
         center = result.control["center"]
+        # The post-change phase's signals; the baseline phase's sit under "baseline".
         for signal in result.control.get("signals", []):
             at = dt.datetime.fromisoformat(signal["observed_at"])
             if (result.target_id, at) in alerted or not worse(result, signal["value"], center):

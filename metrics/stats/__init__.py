@@ -10,11 +10,17 @@ Conventions (each one is pinned by a test against the reference data):
   sigma = MR_bar / d2 with d2 = 1.128 (so 3 sigma = 2.6596 x MR_bar, not the rounded
   2.66), limits = centre ± 3 sigma.
 * **p-chart** from proportions p_i with sample sizes n_i: pbar = sum(p_i n_i) / sum(n_i),
-  sigma_i = sqrt(pbar (1 - pbar) / n_i), limits pbar ± 3 sigma with the LCL floored at 0
-  and the UCL capped at 1.
+  sigma_i = sqrt(pbar (1 - pbar) / n_i), limits pbar ± 3 sigma_i with the LCL floored
+  at 0 and the UCL capped at 1: stepped, one pair per point (``p_point_limits``), each
+  point checked against its own.
+* **Zero-width limits**: sigma = 0 (an XmR chart with MR_bar = 0, a p-chart with
+  pbar = 0) puts the limits on the centre line, as qcc does; any point off it is a
+  rule 1 signal.
 * **Western Electric rules 1-4** exactly as qcc 3.0 ``R/rules.R``: strict inequalities,
   a signal names the point that completes the pattern (and every later point while
-  the pattern holds), the windows run over the whole series, phase I included.
+  the pattern holds), the windows run over the whole series, phase I included. A
+  chart's limit points are checked too, with rule 1 (``LIMIT_POINT_RULES``), as qcc and
+  Minitab check the points their limits came from.
 * **One-sample t-test** (against a typed reference) is ``scipy.stats.ttest_1samp``;
   every t-test also gives the 95 % interval of the difference (``intervals.py``).
 * **Proportions** on pooled counts (``proportions.py``): two-proportion z-test, Fisher's
@@ -49,10 +55,12 @@ from metrics.stats._arrays import BoolArray, FloatArray, IntArray
 from metrics.stats.autocorrelation import MATERIAL_R1, MIN_POINTS, effective_sizes, lag1, lag1_many
 from metrics.stats.control import (
     D2,
+    LIMIT_POINT_RULES,
     Limits,
     SeriesControl,
     control_charts,
     p_chart_limits,
+    p_point_limits,
     p_sigmas,
     series_signals,
     xmr_limits,
@@ -71,6 +79,7 @@ from metrics.stats.welch import Summary, Welch, summarize, welch, welch_columns,
 __all__ = [
     "CONFIDENCE",
     "D2",
+    "LIMIT_POINT_RULES",
     "MATERIAL_R1",
     "MIN_POINTS",
     "WESTERN_ELECTRIC_RULES",
@@ -91,6 +100,7 @@ __all__ = [
     "one_proportion_columns",
     "one_sample_columns",
     "p_chart_limits",
+    "p_point_limits",
     "p_sigmas",
     "rules_many",
     "series_signals",

@@ -2,7 +2,15 @@
 
 ``control_charts`` is the one implementation of the limits and, through
 ``rules.find_signals``, of the signals; ``xmr_limits``, ``p_chart_limits`` and
-``series_signals`` are it for one series.
+``series_signals`` are it for one series. ``p_point_limits`` gives a p-chart's stepped
+limits, one pair per point.
+
+Which points are checked, as in qcc (``qcc(data, newdata=...)``) and Minitab (a chart
+with limits "estimated from" a subset of the points): every later point with rules 1-4,
+and the limit points themselves with rule 1 (``LIMIT_POINT_RULES``), so a spike among
+them is flagged rather than hidden in the limits it widened. Rules 2-4 start after the
+limit points: a run in the window the limits came from is how that window's centre was
+set, not a shift away from it.
 
 The limits of all the series whose limits come from the same number n of points are
 computed together as a (series x n) array, reduced row by row: numpy sums each row as it
@@ -37,6 +45,10 @@ from metrics.stats.rules import (
 
 D2 = 1.128
 """Bias-correction constant d2 for moving ranges of two consecutive points."""
+
+LIMIT_POINT_RULES = (1,)
+"""The rules the limit points are checked with against their own limits (rule 1: qcc
+flags a phase-I point beyond its trial limits, Montgomery ISQC §7.2.1, Example 7.1)."""
 
 # Points per 2-D block of limit points, to bound the memory of a long limit_points.
 _BLOCK_POINTS = 1 << 20
@@ -208,6 +220,7 @@ def control_charts(
     limit_points: int | npt.ArrayLike,
     p_chart: bool | npt.ArrayLike = False,
     sizes: npt.ArrayLike | None = None,
+    limit_point_rules: Collection[int] = LIMIT_POINT_RULES,
 ) -> SeriesControl:
     """Control charts and their Western Electric signals for K series at once.
 
@@ -223,10 +236,12 @@ def control_charts(
       chart of its values (``SeriesControl.is_p`` says which). ``sizes`` are ignored for XmR
       charts; ValueError if a p-chart is asked for without ``sizes``;
     * the points after the limit points are checked with Western Electric rules 1-4,
-      the windows looking back into the limit points (never into another series), as
-      ``series_signals(values, limits=..., start=n_limit, sizes=...)`` would. A chart
-      whose sigma is 0 (or sigma_i not finite and positive at any point of a p-chart's
-      series) is degenerate and gives no signals.
+      the windows looking back into the limit points (never into another series), and
+      the limit points themselves with ``limit_point_rules`` (rule 1), as
+      ``series_signals(values, limits=..., start=n_limit, sizes=...)`` would. A p-chart
+      checks each point against its own limits, pbar ± 3 sigma_i. A chart whose sigma is
+      0 (MR_bar = 0; pbar = 0 or 1) has its limits on the centre line, so any point off
+      it is a rule 1 signal (qcc); one whose sigma is not finite gives no signals.
 
     Per series the result is bit for bit that of ``xmr_limits``/``p_chart_limits`` on
     the limit points and ``series_signals`` on the whole series.
@@ -238,6 +253,9 @@ def control_charts(
     if np.any(limit < 2):
         raise ValueError("limit_points must be at least 2")
     wants_p = per_series(p_chart, k, "p_chart").astype(bool)
+    from_first = set(limit_point_rules)
+    if unknown := from_first - set(WESTERN_ELECTRIC_RULES):
+        raise ValueError(f"unknown Western Electric rules: {sorted(unknown)}")
     if sizes is None:
         if np.any(wants_p):
             raise ValueError("a p-chart needs sizes")
@@ -261,7 +279,7 @@ def control_charts(
     with np.errstate(all="ignore"):
         sigma[p_points] = p_sigmas(limits.center[series[p_points]], n[p_points])
     index, rule = find_signals(
-        array, segments, limits.center, sigma, n_limit, list(WESTERN_ELECTRIC_RULES)
+        array, segments, limits.center, sigma, n_limit, list(WESTERN_ELECTRIC_RULES), from_first
     )
     return SeriesControl(
         center=limits.center,
@@ -340,6 +358,15 @@ def p_sigmas(pbar: float | npt.ArrayLike, sizes: npt.ArrayLike) -> FloatArray:
     return np.sqrt(p * (1.0 - p) / n)
 
 
+def p_point_limits(pbar: float, sizes: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
+    """A p-chart's stepped limits, one (LCL_i, UCL_i) per sample size n_i:
+    pbar ± 3 sqrt(pbar(1 - pbar)/n_i), clamped to [0, 1] (Montgomery ISQC §7.2.2,
+    "variable sample size"; qcc ``limits.p``). Rule 1 checks each point against its own
+    pair (``series_signals``, ``control_charts``)."""
+    sigma = p_sigmas(pbar, sizes)
+    return np.maximum(0.0, pbar - 3.0 * sigma), np.minimum(1.0, pbar + 3.0 * sigma)
+
+
 def series_signals(
     values: npt.ArrayLike,
     *,
@@ -347,9 +374,11 @@ def series_signals(
     start: int,
     sizes: npt.ArrayLike | None = None,
     rules: Collection[int] = WESTERN_ELECTRIC_RULES,
+    limit_point_rules: Collection[int] = LIMIT_POINT_RULES,
 ) -> list[Signal]:
-    """Western Electric signals of ``values[start:]`` against ``limits``, as
-    ``western_electric``.
+    """Western Electric signals of a series whose first ``start`` points are the limit
+    points of ``limits``, as ``western_electric``: ``values[start:]`` with ``rules``, and
+    the limit points with those of ``limit_point_rules`` (rule 1) that are in ``rules``.
 
     A p-chart (``limits.size`` set) needs each point's sample size, so that each point
     is checked with its own sigma_i; an XmR chart takes none.
@@ -357,4 +386,11 @@ def series_signals(
     if (limits.size is None) != (sizes is None):
         raise ValueError("pass sizes for a p-chart, and only for a p-chart")
     sigma: float | FloatArray = limits.sigma if sizes is None else p_sigmas(limits.center, sizes)
-    return western_electric(values, center=limits.center, sigma=sigma, start=start, rules=rules)
+    return western_electric(
+        values,
+        center=limits.center,
+        sigma=sigma,
+        start=start,
+        rules=rules,
+        rules_from_first=limit_point_rules,
+    )

@@ -1,6 +1,11 @@
 """Western Electric rules 1-4, exactly as qcc 3.0 ``R/rules.R``, for many series at once.
 
 ``rules_many`` is the one implementation; ``western_electric`` is it for one series.
+
+A chart whose sigma is 0 (an XmR chart with MR_bar = 0, a p-chart with pbar = 0 or 1)
+has its limits on its centre line, as in qcc (``limits.xbar.one``, ``limits.p``): any
+point off the centre is beyond them, a rule 1 signal. Only a sigma that is negative or
+not finite (limits that overflowed) makes a chart degenerate, with no signals.
 """
 
 from __future__ import annotations
@@ -42,13 +47,16 @@ def rules_many(
     sigma: npt.ArrayLike,
     start: npt.ArrayLike = 0,
     rules: Collection[int] = WESTERN_ELECTRIC_RULES,
+    rules_from_first: Collection[int] = (),
 ) -> tuple[IntArray, IntArray]:
     """Western Electric signals of K series at once; returns ``(index, rule)`` arrays.
 
     ``values`` (N,) holds the series back to back, ``lengths`` (K,) their sizes in order;
     ``center`` is one per series, ``sigma`` one per point (a p-chart's sigma_i; for one
     sigma per series pass ``np.repeat(sigma, lengths)``) or a single number; ``start``
-    (one per series, or one for all) is the first index within each series to report.
+    (one per series, or one for all) is the first index within each series to report,
+    except for the rules in ``rules_from_first``, reported from each series' first point
+    (a control chart checks its limit points with rule 1: ``control.LIMIT_POINT_RULES``).
     ``index`` are the positions in ``values`` of the points that signal, ascending;
     ``rule`` is the lowest rule each of them breaks. Per series this is exactly
     ``western_electric`` (see there for the rules); windows never cross series.
@@ -64,7 +72,9 @@ def rules_many(
     starts = per_series(start, k, "start", whole=True)
     if np.any(starts < 0):
         raise ValueError("start must not be negative")
-    return find_signals(array, segments, centers, sigmas, starts, _checked_rules(rules))
+    checked = _checked_rules(rules)
+    from_first = set(_checked_rules(rules_from_first)) & set(checked)
+    return find_signals(array, segments, centers, sigmas, starts, checked, from_first)
 
 
 def find_signals(
@@ -74,16 +84,20 @@ def find_signals(
     sigma: FloatArray,
     start: IntArray,
     rules: list[int],
+    from_first: Collection[int] = (),
 ) -> tuple[IntArray, IntArray]:
     """``rules_many`` on checked input: ``center`` and ``start`` (K,), ``sigma`` (N,),
-    ``rules`` ascending."""
+    ``rules`` ascending, ``from_first`` the rules reported from each series' first point."""
     series, position = segments.series, segments.position
     with np.errstate(all="ignore"):
-        # A chart with a non-finite centre, or a sigma that is not finite and positive at
-        # any point (a constant phase I), is degenerate: it gives no signals.
-        bad_sigma = ~(np.isfinite(sigma) & (sigma > 0))
+        # A chart with a non-finite centre, or a sigma that is negative or not finite at
+        # any point (limits that overflowed), is degenerate: it gives no signals. A sigma
+        # of 0 is not: the limits sit on the centre line (qcc), so any point off it is
+        # beyond them.
+        bad_sigma = ~(np.isfinite(sigma) & (sigma >= 0))
         usable = np.isfinite(center) & (segments.count(bad_sigma) == 0)
-        checked = usable[series] & (position >= start[series])
+        reported = usable[series] & (position >= start[series])
+        everywhere = usable[series]
         centers = center[series]
 
         rule_of = np.zeros(len(values), dtype=np.int64)
@@ -94,6 +108,7 @@ def find_signals(
             above = values > centers + zone * sigma
             below = values < centers - zone * sigma
             hits = _completes(above, window, count) | _completes(below, window, count)
+            checked = everywhere if rule in from_first else reported
             # Full windows only, within the series: none before its window-th point.
             rule_of[hits & checked & (position >= window - 1)] = rule
     index = np.flatnonzero(rule_of)
@@ -121,6 +136,7 @@ def western_electric(
     sigma: float | npt.ArrayLike,
     start: int = 0,
     rules: Collection[int] = WESTERN_ELECTRIC_RULES,
+    rules_from_first: Collection[int] = (),
 ) -> list[Signal]:
     """Points of ``values`` that signal under Western Electric ``rules``, in order.
 
@@ -133,12 +149,15 @@ def western_electric(
     point while the pattern still holds; the windows are full windows over the whole
     series (so nothing signals rule 2 before the 3rd point). Only points at index ≥
     ``start`` are reported, but their windows look back before ``start``: pass the
-    phase-I points the limits came from followed by the points to check.
+    phase-I points the limits came from followed by the points to check. The rules in
+    ``rules_from_first`` are reported from index 0 (a chart's limit points are checked
+    with rule 1, as in qcc and Minitab).
 
     ``sigma`` is one number or one per point (a p-chart with varying sizes). A point
     that breaks several rules is reported once, with the lowest rule number (qcc's
     "most serious violation"); pass ``rules=(k,)`` to ask about one rule. A chart with
-    sigma = 0 (a constant phase I) is degenerate and gives no signals.
+    sigma = 0 (a constant phase I, a p-chart with pbar = 0) has its limits on the centre
+    line: any point off it breaks rule 1. A negative or non-finite sigma gives no signals.
 
     This is ``rules_many`` for one series.
     """
@@ -146,6 +165,7 @@ def western_electric(
     if start < 0:
         raise ValueError("start must not be negative")
     checked_rules = _checked_rules(rules)
+    from_first = set(_checked_rules(rules_from_first)) & set(checked_rules)
     sig = np.broadcast_to(np.asarray(sigma, dtype=np.float64), array.shape)
     index, rule = find_signals(
         array,
@@ -154,5 +174,6 @@ def western_electric(
         sig,
         np.array([start], dtype=np.int64),
         checked_rules,
+        from_first,
     )
     return [Signal(index=i, rule=r) for i, r in zip(index.tolist(), rule.tolist(), strict=True)]

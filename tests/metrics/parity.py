@@ -149,6 +149,9 @@ def load_world(world: list[dict]) -> list:
             baseline_value=spec["baseline"],
             baseline_start=window[0] and dt.date.fromisoformat(window[0]),
             baseline_end=window[1] and dt.date.fromisoformat(window[1]),
+            # A window is the baseline source ("both": a frozen window's stored value
+            # beside its data, which the results measure against).
+            baseline_source="window" if spec["window"] else "",
             target_value=spec["target_value"],
             target_date=spec["target_date"] and dt.date.fromisoformat(spec["target_date"]),
             value_per_unit=spec["value_per_unit"] and Decimal(spec["value_per_unit"]),

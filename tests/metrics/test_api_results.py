@@ -1,14 +1,22 @@
 """Results, recompute, the quarterly ledger, and the catalogs (`/api/metrics/`, `/api/areas/`)."""
 
 import datetime as dt
+import math
+from decimal import Decimal
 
+import numpy as np
 import pytest
+from scipy import stats as scipy_stats
 
 from improvement.models import Stage
-from metrics.models import Metric, ResultSnapshot, ResultStatus
+from metrics.ledger.rollup import rollup_quarter
+from metrics.models import Direction, Metric, QuarterlyResult, ResultSnapshot, ResultStatus
+from metrics.results.compute import compute_results
 from metrics.tasks import measure_results
 from tests.factories import (
     AreaFactory,
+    LedgerRowFactory,
+    LiveInitiativeFactory,
     MeasurementFactory,
     MetricFactory,
     QuarterCloseFactory,
@@ -16,6 +24,7 @@ from tests.factories import (
     ResultSnapshotFactory,
     TargetFactory,
     TriagedInitiativeFactory,
+    record_series,
 )
 
 RESULT_FIELDS = {
@@ -42,7 +51,25 @@ CONTROL = {
     "sigma": 0.6,
     "provisional": True,
     "signals": [{"observed_at": "2026-05-03T09:00:00+00:00", "value": 10.2, "rule": 1}],
+    # The keys added with the phases (README, "How a result is computed").
+    "chart": "xmr",
+    "size": None,
+    "limit_points": 10,
+    "since": "2026-04-01",
+    "baseline": {
+        "chart": "xmr",
+        "center": 10.1,
+        "ucl": 12.5,
+        "lcl": 7.7,
+        "mr_bar": 0.9,
+        "sigma": 0.8,
+        "size": None,
+        "n_points": 20,
+        "signals": [{"observed_at": "2026-03-10T09:00:00+00:00", "value": 13.0, "rule": 1}],
+    },
 }
+# A figure stored before the phases: the original keys only.
+PHASES = {"chart", "size", "limit_points", "since", "baseline"}
 
 
 @pytest.fixture
@@ -108,6 +135,74 @@ def test_it_serves_every_field_of_the_result(client):
         "realized_annual_benefit": "3000.00",
         "control": CONTROL,
     }
+
+
+def test_it_serves_a_figure_stored_before_the_phases_without_their_keys(client):
+    before_phases = {name: value for name, value in CONTROL.items() if name not in PHASES}
+    snapshot = ResultSnapshotFactory(control=before_phases)
+
+    response = client.get(f"/api/targets/{snapshot.target_id}/results/")
+
+    assert response.status_code == 200
+    assert response.json()["control"] == before_phases
+
+
+# 20 points that wander (a high day follows a high day), on a typed baseline of 10: lag-1
+# autocorrelation 0.572, so the one-sample t-test counts 20·(1 − r₁)/(1 + r₁) = 5.44 points.
+WANDERING = [11.0, 11.4, 11.9, 11.6, 11.2, 11.5, 12.1, 12.4, 12.0, 11.7]
+WANDERING += [11.9, 12.3, 12.6, 12.2, 11.8, 12.0, 12.5, 12.8, 12.4, 12.1]
+
+
+CENT = Decimal("0.01")
+
+
+def per_year(improvement: float) -> Decimal:
+    """An improvement at 1000 a year per unit, in cents, as the results engine books it."""
+    return (Decimal(repr(float(improvement))) * 1000).quantize(CENT)
+
+
+def test_it_serves_how_a_computed_result_was_proven(client):
+    # Higher is better, 1000 a year per unit; due after the as-of date, so an interim look.
+    target = TargetFactory(
+        initiative=LiveInitiativeFactory(implemented_on=dt.date(2026, 3, 2)),
+        metric=MetricFactory(direction=Direction.HIGHER_IS_BETTER),
+        baseline_value=10.0,
+        target_value=13.0,
+        target_date=dt.date(2026, 9, 30),
+        value_per_unit=Decimal("1000"),
+    )
+    record_series(target, first=dt.date(2026, 3, 2), values=WANDERING)
+    compute_results(initiative_id=target.initiative_id, as_of=dt.date(2026, 6, 30))
+
+    response = client.get(f"/api/targets/{target.pk}/results/")
+
+    assert response.status_code == 200
+    body = response.json()
+    x = np.array(WANDERING)
+    d = x - x.mean()
+    r1 = (d[1:] * d[:-1]).sum() / (d * d).sum()
+    n_eff = 20 * (1 - r1) / (1 + r1)
+    half = scipy_stats.t.ppf(0.975, n_eff - 1) * math.sqrt(x.var(ddof=1) / n_eff)
+    assert body["test_method"] == "one_sample_t"
+    assert (body["interim"], body["alpha"]) == (True, 0.001)
+    assert body["p_value"] == pytest.approx(0.000371, abs=1e-6)  # below 0.001: proven
+    assert (body["significant"], body["status"]) == (True, "improving")
+    assert (body["r1_before"], body["n_eff_before"]) == (None, None)  # one sample only
+    assert body["r1_after"] == pytest.approx(0.57206, abs=1e-5)
+    assert body["n_eff_after"] == pytest.approx(5.4444, abs=1e-4)
+    assert body["improvement"] == pytest.approx(1.97)
+    assert body["improvement_low"] == pytest.approx(x.mean() - 10 - half)
+    assert body["improvement_high"] == pytest.approx(x.mean() - 10 + half)
+    assert (body["improvement_low"], body["improvement_high"]) == (
+        pytest.approx(1.42798, abs=1e-5),
+        pytest.approx(2.51202, abs=1e-5),
+    )
+    assert (body["benefit_low"], body["benefit_high"]) == (
+        str(per_year(x.mean() - 10 - half)),
+        str(per_year(x.mean() - 10 + half)),
+    )
+    assert (body["benefit_low"], body["benefit_high"]) == ("1427.98", "2512.02")
+    assert body["realized_annual_benefit"] == "1970.00"
 
 
 def test_it_serves_a_result_without_control_limits(client):
@@ -251,6 +346,14 @@ LEDGER_FIELDS = {
     "reviewed_at",
     "reviewed_by",
     "closed",
+    # Added with issue 13.
+    "unproven_benefit",
+    "test_method",
+    "alpha",
+    "improvement_low",
+    "improvement_high",
+    "benefit_low",
+    "benefit_high",
 }
 
 
@@ -274,6 +377,84 @@ def test_it_lists_the_ledger_paginated_with_its_fields(client):
         row.initiative.area_id,
     )
     assert (item["computed_benefit"], item["closed"]) == ("1250.00", False)
+
+
+def test_it_serves_the_proven_and_the_unproven_benefit_of_the_ledger(client):
+    # Two initiatives live all 2026 Q2 and due on its first day (a final look), 1000 a year
+    # per hour saved: one clearly better (proven), one better on average within the noise.
+    before = [20, 22, 18, 20]
+    targets = {}
+    for name, after in (("sure", [15, 16, 14, 15]), ("unsure", [15, 25, 14, 22])):
+        target = TargetFactory(
+            initiative=LiveInitiativeFactory(implemented_on=dt.date(2026, 4, 1)),
+            baseline_value=None,
+            baseline_start=dt.date(2026, 3, 28),
+            baseline_end=dt.date(2026, 3, 31),
+            target_value=12.0,
+            target_date=dt.date(2026, 4, 1),
+            value_per_unit=Decimal("1000"),
+        )
+        record_series(target, first=dt.date(2026, 3, 28), values=before)
+        record_series(target, first=dt.date(2026, 4, 1), values=after)
+        targets[name] = target
+    rollup_quarter(year=2026, quarter=2)
+
+    response = client.get("/api/quarterly-results/", {"year": 2026, "quarter": 2})
+
+    assert response.status_code == 200
+    rows = {row["target"]: row for row in response.json()["results"]}
+    sure, unsure = rows[targets["sure"].pk], rows[targets["unsure"].pk]
+    assert (sure["computed_benefit"], sure["unproven_benefit"]) == ("1250.00", None)
+    assert (unsure["computed_benefit"], unsure["unproven_benefit"]) == (None, "250.00")
+    for row in (sure, unsure):
+        assert (row["test_method"], row["alpha"]) == ("welch_t", 0.05)
+    # Lower is better: the interval of after − before turned round; a quarter of 1000 a year.
+    interval = scipy_stats.ttest_ind([15, 25, 14, 22], before, equal_var=False)
+    interval = interval.confidence_interval(0.95)
+    assert unsure["improvement_low"] == pytest.approx(-interval.high)
+    assert unsure["improvement_high"] == pytest.approx(-interval.low)
+    assert unsure["improvement_low"] < 0 < unsure["improvement_high"]
+    # The whole quarter is after the change: a quarter of the annual interval.
+    assert (unsure["benefit_low"], unsure["benefit_high"]) == (
+        str((per_year(-interval.high) / 4).quantize(CENT)),
+        str((per_year(-interval.low) / 4).quantize(CENT)),
+    )
+    stored = QuarterlyResult.objects.get(target=targets["unsure"])
+    assert (unsure["benefit_low"], unsure["benefit_high"]) == (
+        str(stored.benefit_low),
+        str(stored.benefit_high),
+    )
+
+
+@pytest.mark.parametrize(
+    "field",
+    [
+        "unproven_benefit",
+        "computed_benefit",
+        "test_method",
+        "alpha",
+        "improvement_low",
+        "improvement_high",
+        "benefit_low",
+        "benefit_high",
+    ],
+)
+def test_it_refuses_a_ledger_patch_of_a_computed_figure(api_as, reviewer, field):
+    row = LedgerRowFactory(unproven_benefit=None)
+
+    response = api_as(reviewer).patch(
+        f"/api/quarterly-results/{row.pk}/", {field: "1", "review_note": "Checked."}
+    )
+
+    assert response.status_code == 400
+    assert list(response.json()) == [field]
+    assert response.json()[field][0].startswith(f"Unknown or read-only field: {field}")
+    row.refresh_from_db()
+    assert (row.computed_benefit, row.unproven_benefit, row.review_note) == (
+        Decimal("1250.00"),
+        None,
+        "",
+    )
 
 
 def test_it_marks_rows_of_a_closed_quarter(client):

@@ -100,6 +100,38 @@ def test_it_totals_the_closed_quarters(case):
     assert total.computed == Decimal("6250.00")  # 5 closed rows × 1 250
 
 
+def test_it_reports_the_proven_and_the_unproven_benefit_apart(case, client, staff_reviewer):
+    # One more closed row: Q2 of a new Finance initiative of Omar's, whose quarter was not
+    # significant: 400 unproven, nothing proven.
+    omar, _, _, finance = case
+    LedgerRowFactory(
+        initiative=LiveInitiativeFactory(owner=omar, area=finance, estimated_annual_benefit="2000"),
+        quarter=2,
+        significant=False,
+        computed_benefit=None,
+        unproven_benefit=Decimal("400.00"),
+        validated_benefit=Decimal("0.00"),
+    )
+
+    by_area = {line.label: line for line in reports.forecast_accuracy("area")}
+    total = reports.overall()
+
+    assert (by_area["Finance"].computed, by_area["Finance"].unproven) == (
+        Decimal("1250.00"),
+        Decimal("400.00"),
+    )
+    assert (by_area["Warehouse"].computed, by_area["Warehouse"].unproven) == (
+        Decimal("5000.00"),
+        Decimal("0.00"),
+    )
+    assert (total.computed, total.unproven) == (Decimal("6250.00"), Decimal("400.00"))
+    client.force_login(staff_reviewer)
+    content = client.get(desk_url("forecast")).content.decode()
+    assert '<th scope="col" class="num">Proven</th>' in content
+    assert '<th scope="col" class="num">Unproven</th>' in content
+    assert '<td class="num">6,250.00</td>\n        <td class="num">400.00</td>' in content
+
+
 def test_it_has_no_ratio_without_an_estimate():
     line = reports.Accuracy(
         key=1,

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
-from metrics.models import BenefitType
+from metrics.models import BenefitType, ResultStatus, StatisticalTest
 from tests.factories import AreaFactory, LedgerRowFactory, QuarterCloseFactory
 from tests.metrics.desk import desk_url
 
@@ -25,14 +25,21 @@ def desk(client, staff_reviewer):
 
 @pytest.fixture
 def rows():
-    """Three 2026 Q1 rows in the Warehouse (two hard, one soft), and rows the filter
-    leaves out: Warehouse in Q2, another area in Q1."""
+    """Four 2026 Q1 rows in the Warehouse (two hard and one soft proven, one hard
+    unproven: an interim quarter not significant at 0.001), and rows the filter leaves
+    out: Warehouse in Q2, another area in Q1."""
     warehouse = AreaFactory(name="Warehouse")
     wanted = [
         LedgerRowFactory(
             initiative__area=warehouse,
             computed_benefit=Decimal("1000.00"),
             validated_benefit=Decimal("900.00"),
+            test_method=StatisticalTest.WELCH,
+            alpha=0.05,
+            improvement_low=1.5,
+            improvement_high=8.5,
+            benefit_low=Decimal("375.00"),
+            benefit_high=Decimal("2125.00"),
         ),
         LedgerRowFactory(
             initiative__area=warehouse,
@@ -45,32 +52,51 @@ def rows():
             computed_benefit=Decimal("400.00"),
             validated_benefit=Decimal("100.50"),
         ),
+        LedgerRowFactory(
+            initiative__area=warehouse,
+            p_value=0.004,
+            significant=False,
+            status=ResultStatus.AT_RISK,
+            computed_benefit=None,
+            unproven_benefit=Decimal("620.75"),
+            test_method=StatisticalTest.ONE_SAMPLE_T,
+            alpha=0.001,
+            improvement_low=-0.5,
+            improvement_high=5.5,
+            benefit_low=Decimal("-125.00"),
+            benefit_high=Decimal("1375.00"),
+        ),
     ]
     LedgerRowFactory(initiative__area=warehouse, quarter=2, computed_benefit=Decimal("7"))
+    LedgerRowFactory(
+        initiative__area=warehouse, quarter=2, computed_benefit=None, unproven_benefit=3
+    )
     LedgerRowFactory(computed_benefit=Decimal("5"))
     return warehouse, wanted
 
 
+# The test, its threshold and the improvement's interval, by column.
+EVIDENCE = ["Test", "Alpha", "Improvement 95 % CI low", "Improvement 95 % CI high"]
 FILTERS = lambda area: {"year": 2026, "quarter": 1, "initiative__area__id__exact": area.pk}  # noqa: E731
 
 
+TOTALLED = ["Proven benefit", "Unproven benefit", "Validated benefit"]
+
+
 def split(lines: list[list]) -> tuple[list, list[list], dict]:
-    """(header, data lines, {total label: (computed, validated)})."""
+    """(header, data lines, {total label: (proven, unproven, validated)})."""
     header, rest = lines[0], lines[1:]
     blank = next(i for i, line in enumerate(rest) if not any(c not in (None, "") for c in line))
-    computed = header.index("Computed benefit")
-    totals = {
-        line[0]: (Decimal(str(line[computed])), Decimal(str(line[computed + 1])))
-        for line in rest[blank + 1 :]
-    }
+    columns = [header.index(name) for name in TOTALLED]
+    totals = {line[0]: tuple(Decimal(str(line[c])) for c in columns) for line in rest[blank + 1 :]}
     return header, rest[:blank], totals
 
 
 EXPECTED_TOTALS = {
-    "Total": (Decimal("1650.25"), Decimal("1000.50")),
-    "Total hard savings": (Decimal("1250.25"), Decimal("900.00")),
-    "Total soft savings": (Decimal("400.00"), Decimal("100.50")),
-    "Total cost avoidance": (Decimal("0.00"), Decimal("0.00")),
+    "Total": (Decimal("1650.25"), Decimal("620.75"), Decimal("1000.50")),
+    "Total hard savings": (Decimal("1250.25"), Decimal("620.75"), Decimal("900.00")),
+    "Total soft savings": (Decimal("400.00"), Decimal("0.00"), Decimal("100.50")),
+    "Total cost avoidance": (Decimal("0.00"), Decimal("0.00"), Decimal("0.00")),
 }
 
 
@@ -91,6 +117,31 @@ def test_it_exports_the_filtered_rows_as_csv(desk, rows):
     assert first[header.index("Area")] == "Warehouse"
     assert first[header.index("Validated benefit")] == "900.00"
     assert first[header.index("Benefit type")] == "Hard savings"
+    # The unproven benefit beside the proven one, then the interval; the test and its α.
+    proven_at = header.index("Proven benefit")
+    assert header[proven_at : proven_at + 5] == [
+        "Proven benefit",
+        "Unproven benefit",
+        "Benefit 95 % CI low",
+        "Benefit 95 % CI high",
+        "Validated benefit",
+    ]
+    assert first[proven_at : proven_at + 4] == ["1000.00", "", "375.00", "2125.00"]
+    assert [first[header.index(name)] for name in EVIDENCE] == [
+        "Welch's two-sample t-test",
+        "0.05",
+        "1.5",
+        "8.5",
+    ]
+    unproven = next(line for line in data if int(line[ids]) == wanted[3].initiative_id)
+    assert unproven[proven_at : proven_at + 4] == ["", "620.75", "-125.00", "1375.00"]
+    assert [unproven[header.index(name)] for name in EVIDENCE] == [
+        "One-sample t-test against the typed baseline",
+        "0.001",
+        "-0.5",
+        "5.5",
+    ]
+    assert unproven[header.index("Significant")] == "no"
 
 
 def test_it_exports_the_filtered_rows_as_xlsx(desk, rows):
@@ -106,6 +157,15 @@ def test_it_exports_the_filtered_rows_as_xlsx(desk, rows):
     ids = header.index(HEADER_ID)
     assert sorted(line[ids] for line in data) == sorted(r.initiative_id for r in wanted)
     assert totals == EXPECTED_TOTALS
+    unproven = next(line for line in data if line[ids] == wanted[3].initiative_id)
+    proven_at = header.index("Proven benefit")
+    assert unproven[proven_at : proven_at + 4] == [None, 620.75, -125, 1375]
+    assert [unproven[header.index(name)] for name in EVIDENCE] == [
+        "One-sample t-test against the typed baseline",
+        0.001,
+        -0.5,
+        5.5,
+    ]
 
 
 def test_it_exports_the_search_and_the_closed_quarters_too(desk):
@@ -120,7 +180,7 @@ def test_it_exports_the_search_and_the_closed_quarters_too(desk):
     )
     assert [int(line[header.index(HEADER_ID)]) for line in data] == [wanted.initiative_id]
     assert data[0][header.index("Closed")] == "yes"
-    assert totals["Total"] == (Decimal("1250.00"), Decimal("0.00"))
+    assert totals["Total"] == (Decimal("1250.00"), Decimal("0.00"), Decimal("0.00"))
 
 
 def test_it_exports_the_selected_rows_from_the_action(desk, rows):
@@ -138,7 +198,7 @@ def test_it_exports_the_selected_rows_from_the_action(desk, rows):
     assert sorted(int(line[header.index(HEADER_ID)]) for line in data) == sorted(
         [wanted[0].initiative_id, wanted[2].initiative_id]
     )
-    assert totals["Total"] == (Decimal("1400.00"), Decimal("1000.50"))
+    assert totals["Total"] == (Decimal("1400.00"), Decimal("0.00"), Decimal("1000.50"))
 
 
 def test_it_keeps_text_that_looks_like_a_formula_as_text(desk):

@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from improvement.models import Methodology
-from metrics.models import BenefitType, QuarterlyResult, ResultStatus
+from metrics.models import BenefitType, QuarterlyResult, ResultStatus, StatisticalTest
 from tests.factories import (
     AreaFactory,
     LedgerRowFactory,
@@ -106,6 +106,18 @@ def test_it_filters_the_desk_by_closed_quarter(desk):
     assert listed(desk.get(desk_url(), {"closed": "no"})) == {open_.pk}
 
 
+def unproven_row(amount: str, **fields):
+    """A row whose quarter is not significant: its benefit is booked as unproven."""
+    return LedgerRowFactory(
+        p_value=0.31,
+        significant=False,
+        status=ResultStatus.AT_RISK,
+        computed_benefit=None,
+        unproven_benefit=Decimal(amount),
+        **fields,
+    )
+
+
 def test_it_totals_the_filtered_quarter_by_benefit_type(desk):
     hard = LedgerRowFactory(computed_benefit=Decimal("1000.00"))
     LedgerRowFactory(computed_benefit=Decimal("500.50"), validated_benefit=Decimal("400.00"))
@@ -120,7 +132,10 @@ def test_it_totals_the_filtered_quarter_by_benefit_type(desk):
         validated_benefit=Decimal("0.00"),
         reviewed_at="2026-04-02T10:00Z",
     )
+    unproven_row("300.25")
+    unproven_row("40.00", target__benefit_type=BenefitType.SOFT)
     LedgerRowFactory(quarter=2, computed_benefit=Decimal("9999.00"))  # filtered out
+    unproven_row("8888.00", quarter=2)  # filtered out
     hard.validated_benefit = Decimal("950.00")
     hard.save()
 
@@ -128,17 +143,90 @@ def test_it_totals_the_filtered_quarter_by_benefit_type(desk):
 
     assert response.status_code == 200
     totals = response.context["totals"]
-    assert (totals["rows"], totals["unreviewed"]) == (4, 3)
-    assert (totals["computed"], totals["validated"]) == (Decimal("1850.50"), Decimal("1650.00"))
+    assert (totals["rows"], totals["unreviewed"]) == (6, 5)
+    assert (totals["computed"], totals["unproven"], totals["validated"]) == (
+        Decimal("1850.50"),
+        Decimal("340.25"),
+        Decimal("1650.00"),
+    )
     assert response.context["benefit_lines"] == [
-        ("Hard savings", Decimal("1500.50"), Decimal("1350.00")),
-        ("Soft savings", Decimal("250.00"), Decimal("300.00")),
-        ("Cost avoidance", Decimal("100.00"), Decimal("0.00")),
+        ("Hard savings", Decimal("1500.50"), Decimal("300.25"), Decimal("1350.00")),
+        ("Soft savings", Decimal("250.00"), Decimal("40.00"), Decimal("300.00")),
+        ("Cost avoidance", Decimal("100.00"), None, Decimal("0.00")),
     ]
     assert response.context["caption"] == "Totals for 2026 Q1"
     content = response.content.decode()
-    assert "1,850.50" in content or "1850.50" in content
-    assert "4 rows, 3 not reviewed." in content
+    assert 'statistically significant">Proven</th>' in content
+    assert 'not (yet) significant">Unproven</th>' in content
+    assert (
+        '<tr><th scope="row">Total</th><td class="num">1,850.50</td>'
+        '<td class="num unproven">340.25</td><td class="num">1,650.00</td></tr>'
+    ) in content
+    assert (
+        '<tr><th scope="row">Cost avoidance</th><td class="num">100.00</td>'
+        '<td class="num unproven">—</td><td class="num">0.00</td></tr>'
+    ) in content
+    assert "6 rows, 5 not reviewed." in content
+
+
+def test_it_splits_the_totals_on_the_close_page_too(desk):
+    LedgerRowFactory(computed_benefit=Decimal("1000.00"), validated_benefit=Decimal("900.00"))
+    unproven_row("75.50", target__benefit_type=BenefitType.AVOIDANCE)
+
+    response = desk.get(desk_url("close", 2026, 1))
+
+    assert response.status_code == 200
+    assert response.context["benefit_lines"] == [
+        ("Hard savings", Decimal("1000.00"), None, Decimal("900.00")),
+        ("Soft savings", None, None, None),
+        ("Cost avoidance", None, Decimal("75.50"), None),
+    ]
+    content = response.content.decode()
+    assert "<caption>Benefit of the quarter</caption>" in content
+    assert ">Proven</th>" in content and ">Unproven</th>" in content
+    assert (
+        '<tr><th scope="row">Total</th><td class="num">1,000.00</td>'
+        '<td class="num unproven">75.50</td><td class="num">900.00</td></tr>'
+    ) in content
+
+
+def test_it_shows_the_unproven_benefit_the_test_and_the_intervals(desk):
+    LedgerRowFactory(
+        test_method=StatisticalTest.WELCH,
+        alpha=0.05,
+        improvement_low=2.5,
+        improvement_high=7.5,
+        benefit_low=Decimal("625.00"),
+        benefit_high=Decimal("1875.00"),
+    )
+    unproven_row(
+        "1234.50",
+        test_method=StatisticalTest.ONE_SAMPLE_T,
+        alpha=0.001,
+        improvement_low=-1.25,
+        improvement_high=11.0,
+        benefit_low=Decimal("-312.50"),
+        benefit_high=Decimal("2750.00"),
+    )
+
+    response = desk.get(desk_url())
+
+    assert response.status_code == 200
+    content = response.content.decode()
+    for text in [
+        '<a href="?o=10">Proven benefit</a>',
+        '<a href="?o=11">Unproven benefit</a>',
+        "95 % CI benefit / improvement",
+        # Each row books its benefit in one of the two columns.
+        '<td class="field-computed">1,250.00</td><td class="field-unproven">—</td>',
+        '<td class="field-computed">—</td><td class="field-unproven">1,234.50</td>',
+        "Welch&#x27;s two-sample t-test<br><small>α = 0.05</small>",
+        "One-sample t-test against the typed baseline<br><small>α = 0.001 (interim)</small>",
+        '0.004 <span title="significant at α = 0.05">✔</span>',
+        "625.00 to 1,875.00<br><small>+2.5 to +7.5</small>",
+        "-312.50 to 2,750.00<br><small>-1.25 to +11</small>",
+    ]:
+        assert text in content, text
 
 
 def test_it_saves_validated_benefits_and_notes_from_the_list(desk):
@@ -207,12 +295,20 @@ def make_rows(n: int):
     for _ in range(n):
         i = next(ROW_NUMBERS)
         metric = MetricFactory(name=f"Shared metric {i % 3}")
+        proven = i % 3 != 0  # every third row's quarter is not significant
         LedgerRowFactory(
             initiative__area=area if i % 2 else AreaFactory(),
             target__metric=metric,
             quarter=1 + i % 4,
             reviewed_by=UserFactory(),
             reviewed_at="2026-04-02T10:00Z",
+            significant=proven,
+            computed_benefit=Decimal("1250.00") if proven else None,
+            unproven_benefit=None if proven else Decimal("250.00"),
+            test_method=StatisticalTest.WELCH,
+            alpha=0.05,
+            benefit_low=Decimal("100.00"),
+            benefit_high=Decimal("2000.00"),
         )
 
 

@@ -233,9 +233,20 @@ def test_it_finds_the_phase_2_sample_below_the_revised_lcl():
     rows = phase1 + phase2
     expected = ORANGE_JUICE_JSON["recomputed"]["phase2_points_below_revised_LCL"]
     assert [int(rows[s.index]["sample"]) for s in signals] == expected == [41]
-    # With each point's own sigma (all n = 50 here) the answer is the same.
+    # With each point's own sigma (all n = 50 here) the answer is the same; and the limit
+    # points are checked with rule 1 too: sample 21, 20/50 = 0.40, is above the revised
+    # UCL 0.3893 (Montgomery's Example 7.1 notes it and keeps it).
+    checked = series_signals(proportions, limits=limits, start=len(phase1), sizes=sizes, rules=(1,))
+    assert [int(rows[s.index]["sample"]) for s in checked] == [21, 41]
     assert (
-        series_signals(proportions, limits=limits, start=len(phase1), sizes=sizes, rules=(1,))
+        series_signals(
+            proportions,
+            limits=limits,
+            start=len(phase1),
+            sizes=sizes,
+            rules=(1,),
+            limit_point_rules=(),
+        )
         == signals
     )
 
@@ -360,7 +371,7 @@ def test_its_windows_look_back_before_the_start():
     assert western_electric(values, center=0.0, sigma=1.0, start=8) == []
 
 
-@pytest.mark.parametrize("sigma", [0.0, -1.0, math.nan, math.inf, [1.0, 0.0, 1.0]])
+@pytest.mark.parametrize("sigma", [-1.0, math.nan, math.inf, [1.0, math.nan, 1.0]])
 def test_a_degenerate_chart_gives_no_signals(sigma):
     assert western_electric([0.0, 10.0, 10.0], center=0.0, sigma=sigma) == []
 
@@ -546,11 +557,17 @@ def test_xmr_limits_are_finite_and_signals_agree_rule_by_rule(values, start):
     assert limits.lcl <= limits.center <= limits.ucl and limits.sigma >= 0
 
     signals = series_signals(values, limits=limits, start=start)
-    assert all(s.index >= start for s in signals)
+    # Before `start` (the limit points) only rule 1 is checked.
+    assert all(s.index >= start or s.rule == 1 for s in signals)
     lowest: dict[int, int] = {}
     for rule in (1, 2, 3, 4):
         for s in western_electric(
-            values, center=limits.center, sigma=limits.sigma, start=start, rules=(rule,)
+            values,
+            center=limits.center,
+            sigma=limits.sigma,
+            start=start,
+            rules=(rule,),
+            rules_from_first=(1,),
         ):
             lowest.setdefault(s.index, rule)
     assert signals == [Signal(i, r) for i, r in sorted(lowest.items())]

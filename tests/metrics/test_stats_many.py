@@ -69,14 +69,16 @@ def reference_limits(values, sizes, *, p_chart):
     return Limits(center, sigma, lcl, ucl, n_points=len(v), mr_bar=mr_bar)
 
 
-def reference_signals(values, *, center, sigmas, start):
-    """Rules 1-4 point by point, straight from their definitions."""
-    if not math.isfinite(center) or not all(math.isfinite(s) and s > 0 for s in sigmas):
+def reference_signals(values, *, center, sigmas, start, first_rules=()):
+    """Rules 1-4 point by point, straight from their definitions: from `start` on, and
+    the rules in `first_rules` from the first point. A sigma of 0 puts the limits on the
+    centre line; a negative or non-finite one leaves no chart to check against."""
+    if not math.isfinite(center) or not all(math.isfinite(s) and s >= 0 for s in sigmas):
         return []
     signals = []
-    for i in range(start, len(values)):
+    for i in range(len(values)):
         for rule, (window, count, zone) in PATTERNS.items():
-            if i < window - 1:
+            if i < window - 1 or (i < start and rule not in first_rules):
                 continue
             above = [values[j] > center + zone * sigmas[j] for j in range(i - window + 1, i + 1)]
             below = [values[j] < center - zone * sigmas[j] for j in range(i - window + 1, i + 1)]
@@ -99,7 +101,10 @@ def reference_chart(values, sizes, *, wants_p, limit_points):
         sigmas = [math.sqrt(limits.center * (1.0 - limits.center) / n) for n in sizes]
     else:
         sigmas = [limits.sigma] * len(values)
-    return limits, reference_signals(values, center=limits.center, sigmas=sigmas, start=base)
+    # The limit points are checked with rule 1, the later points with rules 1-4.
+    return limits, reference_signals(
+        values, center=limits.center, sigmas=sigmas, start=base, first_rules=(1,)
+    )
 
 
 def one_series_chart(values, sizes, *, is_p, n_limit):
@@ -131,8 +136,12 @@ def assert_charts_consistent(charts: SeriesControl, lengths, limit_points):
     ]
     assert list(charts.offset) == list(np.cumsum([0, *lengths])[:-1])
     assert np.all(np.diff(charts.signal_index) > 0)
-    for i, s in zip(charts.signal_index, charts.signal_series, strict=True):
-        assert charts.offset[s] + charts.n_limit[s] <= i < charts.offset[s] + lengths[s]
+    for i, s, rule in zip(
+        charts.signal_index, charts.signal_series, charts.signal_rule, strict=True
+    ):
+        assert charts.offset[s] <= i < charts.offset[s] + lengths[s]
+        # Among the limit points, rule 1 only.
+        assert i >= charts.offset[s] + charts.n_limit[s] or rule == 1
     assert set(charts.signal_rule.tolist()) <= {1, 2, 3, 4}
     assert not np.any(charts.has_chart[charts.signal_series] == False)  # noqa: E712
     # Every figure is finite or absent, and absent together.
@@ -276,6 +285,11 @@ def test_it_reproduces_the_viscosity_charts_in_one_call():
         for batch in EXPECTED_VISCOSITY_SIGNALS[str(rule)]:
             lowest.setdefault(batch, rule)
     assert batches == sorted(lowest.items())
+    # The trial limits' own batch 4 is beyond their UCL (qcc's vignette chart marks it):
+    # a spike among the limit points is flagged, not hidden.
+    trial_rows = PHASE1 + PHASE2
+    first = charts.signals(2)[0]
+    assert (int(trial_rows[first.index]["batch"]), first.rule) == (4, 1)
     # Each series as if alone: no window runs from one series into the next.
     for k, (values, n_limit) in enumerate(
         [(revised, len(PHASE1_WITHOUT_4)), (unrelated, 2), (trial, len(PHASE1))]
@@ -307,8 +321,13 @@ def test_it_reproduces_the_orange_juice_p_charts_in_one_call():
         assert charts.is_p[k] and charts.size[k] == 50 and math.isnan(charts.mr_bar[k])
     assert charts.lcl[2] == 0.0
     rows = revised + phase2
-    below_lcl = [int(rows[s.index]["sample"]) for s in charts.signals(1) if s.rule == 1]
-    assert below_lcl == ORANGE_JUICE_JSON["recomputed"]["phase2_points_below_revised_LCL"]
+    beyond = [int(rows[s.index]["sample"]) for s in charts.signals(1) if s.rule == 1]
+    # Sample 21 (0.40) above the revised UCL among the limit points (Montgomery,
+    # Example 7.1), sample 41 below the revised LCL after them.
+    assert beyond == [21, *ORANGE_JUICE_JSON["recomputed"]["phase2_points_below_revised_LCL"]]
+    # The trial limits flag their own samples 15 and 23 (qcc, Montgomery).
+    outside = [int(trial[s.index]["sample"]) for s in charts.signals(0) if s.index < len(trial)]
+    assert outside == ORANGE_JUICE_JSON["recomputed"]["phase1_points_outside_trial_limits"]
     for k in range(3):
         expected = one_series_chart(list(p[k]), list(n[k]), is_p=True, n_limit=charts.n_limit[k])
         assert (charts.limits(k), charts.signals(k)) == expected
@@ -377,8 +396,10 @@ def test_it_falls_back_to_an_xmr_chart_when_a_point_is_not_a_proportion_with_a_s
     assert charts.size[0] == 10 and math.isnan(charts.size[1]) and math.isnan(charts.mr_bar[0])
 
 
-def test_a_degenerate_chart_gives_no_signals():
-    # A constant XmR phase I (sigma 0), and a p-chart with pbar = 0 (sigma_i = 0).
+def test_zero_width_limits_flag_any_point_off_the_centre_line():
+    # A constant XmR phase I (MR̄ = 0, sigma 0) and a p-chart with pbar = 0 (sigma_i = 0):
+    # the limits sit on the centre line (qcc limits.xbar.one, limits.p), so the later 9.0
+    # and 0.5 are beyond them, rule 1.
     charts = control_charts(
         [2.0, 2.0, 9.0, 0.0, 0.0, 0.5],
         [3, 3],
@@ -389,7 +410,8 @@ def test_a_degenerate_chart_gives_no_signals():
 
     assert list(charts.sigma) == [0.0, 0.0]
     assert (charts.lcl[0], charts.center[0], charts.ucl[0]) == (2.0, 2.0, 2.0)
-    assert len(charts.signal_index) == 0
+    assert (charts.lcl[1], charts.center[1], charts.ucl[1]) == (0.0, 0.0, 0.0)
+    assert charts.signals(0) == charts.signals(1) == [Signal(index=2, rule=1)]
 
 
 def test_it_gives_no_chart_when_the_limits_overflow():

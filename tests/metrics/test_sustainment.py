@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from improvement.models import Methodology, Notification, NotificationKind, Stage
-from metrics.models import Direction, SignalAlert
+from metrics.models import ChartKind, Direction, SignalAlert
 from metrics.results.compute import compute_results
 from metrics.results.sustainment import watch
 from metrics.tasks import sustainment_watch
@@ -170,3 +170,91 @@ def test_it_runs_as_the_nightly_task(completed_target, celery_eager):
 
     assert sent == 1
     assert SignalAlert.objects.count() == 1
+
+
+# --- the same phase limits and rules as the stored chart --------------------------------------
+
+
+def completed_initiative_target(**metric):
+    """The primary target (lower is better, unless `metric` says otherwise) of an
+    initiative completed ten days ago, with a typed baseline and no measurement yet."""
+    initiative = LiveInitiativeFactory(
+        stage=Stage.COMPLETED,
+        methodology=Methodology.DMAIC,
+        stage_entered_at=timezone.now() - dt.timedelta(days=10),
+    )
+    return TargetFactory(
+        initiative=initiative,
+        metric__direction=Direction.LOWER_IS_BETTER,
+        **{f"metric__{name}": value for name, value in metric.items()},
+        baseline_value=15.0,
+        target_value=10.0,
+    )
+
+
+def alerts() -> list[tuple[dt.datetime, float, int]]:
+    return list(
+        SignalAlert.objects.order_by("observed_at").values_list("observed_at", "value", "rule")
+    )
+
+
+def test_it_alerts_a_spike_among_the_limit_points():
+    """Limit points 10, 10, 10, 10, 20: centre 12, MR̄ = 10 / 4 = 2.5, σ = 2.216312,
+    UCL = 18.648936 — the 5th point, 20 (6 March), is beyond the limits it is part of
+    (rule 1, as qcc and Minitab check every point), and for the worse."""
+    target = completed_initiative_target()
+    record_series(target, first=CHANGE, values=[10, 10, 10, 10, 20, 10, 10])
+    compute_results(as_of=AS_OF)
+
+    sent = watch()
+
+    assert sent == 1
+    assert alerts() == [(noon(dt.date(2026, 3, 6)), 20.0, 1)]
+
+
+def test_it_alerts_a_defective_on_a_zero_defect_process():
+    """Five samples of 50 without a defective: p̄ = 0, limits 0 to 0 (qcc ``limits.p``);
+    one defective in 50 (0.02, 8 March) is above UCL 0: rule 1, for the worse."""
+    target = completed_initiative_target(chart_kind=ChartKind.PROPORTION)
+    record_series(target, first=CHANGE, values=[0.0] * 6 + [0.02], sample_size=50)
+    compute_results(as_of=AS_OF)
+
+    sent = watch()
+
+    assert sent == 1
+    assert alerts() == [(noon(dt.date(2026, 3, 8)), 0.02, 1)]
+
+
+def test_it_alerts_a_point_beyond_its_own_p_chart_limit():
+    """Limit points 10 % of 100, 900, 400, 100, 500: p̄ = 0.1, summary UCL at n̄ = 400 is
+    0.145. 126/900 = 0.14 (7 March) is below that but above its own UCL
+    0.1 + 3√(0.09/900) = 0.13 (Montgomery §7.2.2): a signal, for the worse."""
+    target = completed_initiative_target(chart_kind=ChartKind.PROPORTION)
+    values = [0.1, 0.1, 0.1, 0.1, 0.1, 0.14]
+    sizes = [100, 900, 400, 100, 500, 900]
+    for i, (value, size) in enumerate(zip(values, sizes, strict=True)):
+        record_series(target, first=CHANGE + dt.timedelta(days=i), values=[value], sample_size=size)
+    compute_results(as_of=AS_OF)
+
+    sent = watch()
+
+    assert sent == 1
+    assert alerts() == [(noon(dt.date(2026, 3, 7)), 0.14, 1)]
+
+
+def test_it_does_not_alert_a_signal_of_the_baseline_phase():
+    """Before the change 16 × 9, 30: its own centre 17.4, MR̄ 14/9, UCL 21.537 — 30 is a
+    signal of the baseline phase (stored under "baseline"), the old process: no alert.
+    After the change the series is in control."""
+    target = completed_initiative_target()
+    record_series(target, first=CHANGE - dt.timedelta(days=10), values=[16] * 9 + [30])
+    record_series(target, first=CHANGE, values=[*LIMIT_POINTS, 11, 12])
+    compute_results(as_of=AS_OF)
+    control = target.results.get().control
+    assert [s["value"] for s in control["baseline"]["signals"]] == [30.0]
+    assert control["signals"] == []
+
+    sent = watch()
+
+    assert sent == 0
+    assert not SignalAlert.objects.exists()
