@@ -15,7 +15,6 @@ row and column; if there is one, nothing is saved.
 import csv
 import datetime as dt
 import io
-import math
 import re
 from dataclasses import dataclass, field
 
@@ -25,9 +24,17 @@ from django.db.models.functions import Lower
 
 from improvement.models import Initiative
 from metrics import services
-from metrics.forms import parse_when
+from metrics.forms import (
+    BadCell,
+    digits_hint,
+    in_the_future,
+    read_number,
+    read_value,
+    read_when,
+)
 from metrics.ids import parse_id
 from metrics.models import MeasurementSource, Metric, Target
+from metrics.periods import end_of_today
 from metrics.services import MAX_BATCH
 
 COLUMNS = ("initiative", "metric", "observed_at", "value", "sample_size")
@@ -86,11 +93,26 @@ def _read_csv(upload) -> list[list[str]]:
         text = upload.read().decode("utf-8-sig")
     except UnicodeDecodeError:
         raise FileUnreadable("The file is neither an XLSX workbook nor UTF-8 CSV text.") from None
+    delimiter = _delimiter(text.split("\n", 1)[0])
     try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    return [[cell.strip() for cell in line] for line in csv.reader(io.StringIO(text), dialect)]
+        return [
+            [cell.strip() for cell in line]
+            for line in csv.reader(io.StringIO(text), delimiter=delimiter)
+        ]
+    except csv.Error:  # a cell of more than 128 KiB
+        raise FileUnreadable("The file is not a CSV table: a cell is far too long.") from None
+
+
+def _delimiter(header: str) -> str:
+    """The separator that splits the header into the most known column names: the header
+    is the one line whose cells are known, where csv.Sniffer guesses from a sample and
+    can take the decimal comma of "2026-01-05;12,5" for the separator."""
+    return max(
+        ",;\t",
+        key=lambda d: sum(
+            _column_name(cell) in COLUMNS for cell in next(csv.reader([header], delimiter=d), [])
+        ),
+    )
 
 
 def _read_xlsx(upload) -> list[list[str]]:
@@ -172,12 +194,12 @@ def _records(table, outcome) -> list[dict]:
         )
         return []
     index = {name: header.index(name) for name in COLUMNS if name in header}
-    records = []
+    records, latest = [], end_of_today()
     for number, line in enumerate(table[1:], start=2):
         if not any(line):
             continue
         cells = {name: (line[i] if i < len(line) else "") for name, i in index.items()}
-        item, problems = _parse(number, cells)
+        item, problems = _parse(number, cells, latest=latest)
         outcome.problems.extend(problems)
         records.append({"row": number, "cells": cells, "item": item})
     if not records:
@@ -193,50 +215,45 @@ def _column_name(cell: str) -> str:
     return re.sub(r"[\s-]+", "_", cell.strip().lower())
 
 
-def _parse(number: int, cells: dict) -> tuple[dict, list[Problem]]:
+def _parse(number: int, cells: dict, *, latest: dt.datetime) -> tuple[dict, list[Problem]]:
+    """A row's cells read as the paste box reads them (metrics.forms), and every problem
+    of the row. `latest` is the end of today: a measurement after it is refused."""
     problems, item = [], {}
     for name in REQUIRED:
         if not cells.get(name):
             problems.append(Problem(number, name, "this cell is empty."))
     if cells.get("observed_at"):
-        when = parse_when(cells["observed_at"])
-        if when is None:
-            problems.append(
-                Problem(
-                    number,
-                    "observed_at",
-                    f"“{cells['observed_at']}” is not a date (use YYYY-MM-DD or YYYY-MM-DD HH:MM).",
-                )
-            )
-        item["observed_at"] = when
+        try:
+            item["observed_at"] = read_when(cells["observed_at"])
+        except BadCell as exc:
+            problems.append(Problem(number, "observed_at", str(exc)))
+        else:
+            future = in_the_future(cells["observed_at"], item["observed_at"], latest)
+            if future:
+                problems.append(Problem(number, "observed_at", future))
     if cells.get("value"):
-        value = _number(cells["value"])
-        if value is None:
-            problems.append(Problem(number, "value", f"“{cells['value']}” is not a number."))
-        item["value"] = value
+        # A decimal comma whatever the separator: a comma-separated file quotes such a cell.
+        try:
+            item["value"] = read_value(cells["value"], decimal_comma=True)
+        except BadCell as exc:
+            problems.append(Problem(number, "value", str(exc)))
     if cells.get("sample_size"):
-        size = _number(cells["sample_size"])
+        try:
+            size = read_number(cells["sample_size"])
+        except BadCell:
+            size = None
         if size is None or not size.is_integer() or size < 1:
             problems.append(
                 Problem(
                     number,
                     "sample_size",
-                    f"“{cells['sample_size']}” is not a whole number of at least 1.",
+                    f"“{cells['sample_size']}” is not a whole number of at least 1"
+                    f"{digits_hint(cells['sample_size'])}.",
                 )
             )
         else:
             item["sample_size"] = int(size)
     return item, problems
-
-
-def _number(text: str) -> float | None:
-    if text.count(",") == 1 and "." not in text:
-        text = text.replace(",", ".")  # a decimal comma, from a semicolon-separated file
-    try:
-        value = float(text)
-    except ValueError:
-        return None
-    return value if math.isfinite(value) else None
 
 
 def _resolve(records, outcome) -> dict[int, Target]:
@@ -284,6 +301,12 @@ def _resolve(records, outcome) -> dict[int, Target]:
                     if not matches
                     else f"{len(matches)} initiatives are titled “{initiative}”: give the id."
                 )
+                if not matches and digits_hint(initiative):
+                    # "²" or "１２": digits to str.isdigit() and int(), not an id (metrics.ids).
+                    message = (
+                        f"“{initiative}” is not an id or a title: write an id with the "
+                        "digits 0–9, or give the exact title."
+                    )
                 outcome.problems.append(Problem(number, "initiative", message))
                 continue
             initiative_id = matches[0]

@@ -26,3 +26,13 @@ def quarter_bounds(year: int, quarter: int) -> tuple[dt.date, dt.date]:
     first = dt.date(year, 3 * quarter - 2, 1)
     following = dt.date(year + (quarter == 4), 1 if quarter == 4 else 3 * quarter + 1, 1)
     return first, following - dt.timedelta(days=1)
+
+
+def end_of_today() -> dt.datetime:
+    """The last instant of today in the site's time zone (settings.TIME_ZONE, whatever
+    zone a request has activated): a measurement observed after it is in the future.
+    A date typed alone means its midnight, so tomorrow's date is after it."""
+    zone = timezone.get_default_timezone()
+    tomorrow = timezone.localdate(timezone=zone) + dt.timedelta(days=1)
+    # Wall-clock arithmetic within the zone: 23:59:59.999999 local, on a DST day too.
+    return dt.datetime.combine(tomorrow, dt.time.min, zone) - dt.timedelta(microseconds=1)

@@ -152,7 +152,8 @@ def test_it_saves_nothing_and_names_every_bad_row(importer, cycle_time, defect_r
         "(use YYYY-MM-DD or YYYY-MM-DD HH:MM).",
         "Row 7, column “observed_at”: same target and time as row 2.",
         "Row 8, column “observed_at”: this target already has a measurement at this time.",
-        "Row 9, column “value”: this metric is a proportion: give a value from 0 to 1.",
+        "Row 9, column “value”: 1.5 is not a proportion: Defect rate (proportion) takes a "
+        "value from 0 to 1 — for 12 %, give 0.12.",
         "Row 10, column “sample_size”: “0” is not a whole number of at least 1.",
         f"Row 11, column “metric”: initiative #{elsewhere.pk} has no target on "
         "“Invoice cycle time”.",

@@ -138,9 +138,7 @@ def test_it_answers_404_for_a_detail_url_in_other_digits(api_as, user, path):
 
 
 @pytest.mark.parametrize("spelling", ["²", "FULL_WIDTH"])
-def test_it_reads_an_import_cell_in_other_digits_as_a_title_not_an_id(
-    client, admin_user, target, spelling
-):
+def test_it_refuses_an_import_cell_in_other_digits_as_an_id(client, admin_user, target, spelling):
     written = str(target.initiative_id).translate(FULL_WIDTH) if spelling == "FULL_WIDTH" else "²"
     text = f"initiative,metric,observed_at,value\n{written},{target.metric.name},2026-03-01,4\n"
     client.force_login(admin_user)
@@ -152,7 +150,8 @@ def test_it_reads_an_import_cell_in_other_digits_as_a_title_not_an_id(
 
     assert response.status_code == 400
     assert [str(p) for p in response.context["problems"]] == [
-        f"Row 2, column “initiative”: no initiative has the id or title “{written}”."
+        f"Row 2, column “initiative”: “{written}” is not an id or a title: write an id with "
+        "the digits 0–9, or give the exact title."
     ]
     assert not Measurement.objects.exists()
 
