@@ -15,21 +15,23 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --disable-pip-version-check -q -e ".[dev]"
 	touch $@
 
-# With REDIS_URL set, a Celery worker with embedded beat runs beside the web server and
-# is stopped (warm shutdown) when runserver exits, Ctrl-C included.
+# The periodic jobs run beside the web server: with REDIS_URL set, a Celery worker with
+# embedded beat; without, `manage.py run_scheduler` (the same schedule, run in its own
+# process, no broker). Either is stopped (after the job in progress) when runserver
+# exits, Ctrl-C included.
 run: $(STAMP)
 	$(MANAGE) migrate --noinput
 	$(MANAGE) seed_demo
 	$(MANAGE) measure_results
 	$(MANAGE) rollup_ledger
 	@if [ -n "$$REDIS_URL" ]; then \
-		$(BIN)/celery -A config worker -B -l info & worker=$$!; \
-		trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; \
-		trap 'exit 130' INT TERM; \
-		$(MANAGE) runserver 127.0.0.1:8000; \
+		$(BIN)/celery -A config worker -B -l info & periodic=$$!; \
 	else \
-		$(MANAGE) runserver 127.0.0.1:8000; \
-	fi
+		$(MANAGE) run_scheduler & periodic=$$!; \
+	fi; \
+	trap 'kill $$periodic 2>/dev/null; wait $$periodic' EXIT; \
+	trap 'exit 130' INT TERM; \
+	$(MANAGE) runserver 127.0.0.1:8000
 
 # Plain pytest: on this suite pytest-xdist (-n 2) is slower, SQLite and PostgreSQL alike.
 test: $(STAMP)

@@ -126,6 +126,9 @@ def limit_of(model, field: str) -> int:
 
 
 class MoveForm(forms.Form):
+    """A stage move. Neither the note nor the duplicate's number is required here: which
+    a move needs is its gate's to say (a rejection takes either), in the workflow."""
+
     to = forms.ChoiceField(choices=Stage.choices, widget=forms.HiddenInput)
     note = forms.CharField(
         required=False,
@@ -137,6 +140,7 @@ class MoveForm(forms.Form):
         required=False,
         widget=forms.NumberInput,
         label="Duplicate of (idea number)",
+        error_messages={"invalid_choice": "There is no idea with that number."},
     )
 
 

@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class MetricsConfig(AppConfig):
     name = "metrics"
     verbose_name = "Metrics and results"
+
+    def ready(self):
+        # Register this app's Celery tasks in every process, not only in a worker: the
+        # services queue them by name (config.celery.enqueue_on_commit), and a web
+        # process that never imported the module would find no such task.
+        from metrics import tasks  # noqa: F401

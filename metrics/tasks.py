@@ -21,8 +21,18 @@ RETRY = {
 
 @shared_task(soft_time_limit=8 * 60, time_limit=10 * 60, **RETRY)
 def measure_results(initiative_id: int | None = None, as_of: str | None = None) -> int:
-    """Results for one initiative (after new measurements) or all (nightly)."""
-    return compute_results(initiative_id=initiative_id, as_of=as_of)
+    """Results for one initiative (queued after its data or stage changed) or all
+    (nightly); returns the number of results written.
+
+    For one initiative it also rolls up that initiative's rows of the open quarters (a
+    closed one is left as it is), so the ledger follows its data and stage at once rather
+    than after the next nightly rollup — cheap for one initiative, and the same with a
+    worker as in process. (The ledger does not read the results: both are computed from
+    the measurements.)"""
+    written = compute_results(initiative_id=initiative_id, as_of=as_of)
+    if initiative_id is not None:
+        rollup_open_quarters(initiative_id=initiative_id)
+    return written
 
 
 @shared_task(soft_time_limit=8 * 60, time_limit=10 * 60, **RETRY)

@@ -154,8 +154,15 @@ def rollup_quarter(*, year: int, quarter: int, initiative_id: int | None = None)
     return len(ledger)
 
 
-def rollup_open_quarters(*, today: dt.date | None = None) -> int:
+def rollup_open_quarters(*, today: dt.date | None = None, initiative_id: int | None = None) -> int:
     """Keep the current quarter's rows current, and the previous quarter's until it is
-    closed (its last days' data arrive after it ends, and reviewers close it later)."""
+    closed (its last days' data arrive after it ends, and reviewers close it later);
+    returns how many rows were written.
+
+    Every initiative's rows (the nightly rollup), or only `initiative_id`'s (after its
+    data or stage changed, from the per-initiative results job)."""
     current = quarter_of(today or timezone.localdate())
-    return sum(rollup_quarter(year=y, quarter=q) for y, q in (previous_quarter(*current), current))
+    return sum(
+        rollup_quarter(year=y, quarter=q, initiative_id=initiative_id)
+        for y, q in (previous_quarter(*current), current)
+    )

@@ -90,7 +90,7 @@ def test_it_refuses_a_wrong_password(page, live_server, people):
     expect(page.get_by_role("button", name="Log out")).to_have_count(0)
 
 
-def test_it_shows_a_refused_move_as_a_checklist(page, live_server, people):
+def test_it_says_what_a_refused_move_still_needs_on_the_initiative_page(page, live_server, people):
     idea = InitiativeFactory(title="Unscored idea")
     log_in(page, live_server, people["reviewer"])
     page.goto(f"{live_server.url}/initiatives/{idea.pk}/")
@@ -101,9 +101,13 @@ def test_it_shows_a_refused_move_as_a_checklist(page, live_server, people):
     blocked.focus()
     page.keyboard.press("Enter")
 
-    missing = page.get_by_role("alert").filter(has_text="What is still missing")
-    expect(missing).to_contain_text("Score the impact (1–5).")
-    expect(missing).to_contain_text("Choose PDCA or DMAIC.")
+    # Refused, the move redirects to the page, which says everything still missing.
+    expect(page.get_by_role("status")).to_have_text(
+        "Not moved to Backlog: Score the impact (1–5). Score the effort (1–5). "
+        "Choose PDCA or DMAIC."
+    )
+    assert page.url == f"{live_server.url}/initiatives/{idea.pk}/"
+    expect(page.get_by_role("heading", name="Unscored idea")).to_be_visible()
     idea.refresh_from_db()
     assert idea.stage == Stage.SUBMITTED
 

@@ -1,7 +1,8 @@
 """Every free text has one limit, on its model field, and every path applies it: the web
-forms, the API and the services. Over-long text is a 400 with a message, and nothing is
-saved. And the initiative page stays a bounded size however long the discussion: its
-timeline comes in pages of ACTIVITY_PER_PAGE, older ones behind a plain link."""
+forms, the API and the services. Over-long text is refused with a message (a 400; for a
+stage move's note, a redirect to the initiative page), and nothing is saved. And the
+initiative page stays a bounded size however long the discussion: its timeline comes in
+pages of ACTIVITY_PER_PAGE, older ones behind a plain link."""
 
 import datetime as dt
 
@@ -164,11 +165,14 @@ def test_it_refuses_an_over_long_move_note_on_the_page(web_as, assert_not_moved)
     initiative = InitiativeFactory()
 
     response = web_as(ReviewerFactory()).post(
-        url("move", initiative), {"to": "rejected", "note": "x" * (NOTE_TEXT + 1)}
+        url("move", initiative), {"to": "rejected", "note": "x" * (NOTE_TEXT + 1)}, follow=True
     )
 
-    assert response.status_code == 400
-    assert f"at most {NOTE_TEXT} characters" in response.content.decode()
+    assert response.redirect_chain == [(url("initiative", initiative), 302)]
+    assert [str(message) for message in response.context["messages"]] == [
+        "That move was not understood. "
+        f"Note: Ensure this value has at most {NOTE_TEXT} characters (it has {NOTE_TEXT + 1})."
+    ]
     assert_not_moved(initiative, Stage.SUBMITTED)
 
 

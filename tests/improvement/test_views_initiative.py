@@ -1,5 +1,6 @@
 """The initiative page and what is done on it: support, comments, triage, moves and the
-execution fields. A refused move re-renders the page (409) with what is missing."""
+execution fields. A refused move redirects to the page (POST/redirect/GET), with one
+message saying what is missing, and changes nothing."""
 
 import datetime as dt
 
@@ -15,7 +16,7 @@ from improvement.models import (
     StageTransition,
     Support,
 )
-from metrics.models import BaselineSource, ResultStatus
+from metrics.models import BaselineSource, ChartKind, ResultStatus
 from metrics.results.compute import compute_results
 from tests.factories import (
     CommentFactory,
@@ -52,6 +53,10 @@ def url(name: str, initiative: Initiative) -> str:
 
 def page_of(initiative: Initiative) -> str:
     return url("initiative", initiative)
+
+
+def messages_on(response) -> list[str]:
+    return [str(message) for message in response.context["messages"]]
 
 
 # --- the page -------------------------------------------------------------------------
@@ -245,7 +250,7 @@ def test_it_draws_a_run_chart_with_baseline_and_target_lines(web_as, me):
 
     assert response.status_code == 200
     html = response.content.decode()
-    assert '<svg viewBox="0 0 640 220" role="img"' in html
+    assert '<svg viewBox="0 0 640 260" role="img"' in html
     assert '<polyline points="' in html
     assert html.count('class="point"') == 6
     assert 'class="baseline"><title>Baseline 10</title></line>' in html
@@ -272,6 +277,28 @@ def test_it_draws_control_limits_and_marks_a_signal_on_the_run_chart(web_as, me)
     assert html.count('class="signal"') == 1
     assert "2026-03-22: 25 hours — rule 1 signal" in html
     assert "1 control-chart signals" in html
+
+
+def test_it_draws_a_p_charts_limits_for_each_points_sample_size(web_as, me):
+    """The page reads each point's sample size: a p-chart's limits are drawn stepped,
+    p̄ ± 3√(p̄(1−p̄)/nᵢ) for each point, rather than flat at the average size."""
+    initiative = LiveInitiativeFactory(stage=Stage.ACT)
+    target = TargetFactory(
+        initiative=initiative, metric__chart_kind=ChartKind.PROPORTION, baseline_value=0.2
+    )
+    for i, size in enumerate([100, 400, 100, 400, 100]):
+        day = initiative.implemented_on + dt.timedelta(days=i)
+        record_series(target, first=day, values=[0.1], sample_size=size)
+    compute_results(initiative_id=initiative.pk, as_of=dt.date(2026, 6, 30))
+    assert target.results.get().control["chart"] == "p"
+
+    response = web_as(me).get(page_of(initiative))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.count('class="limit step"') == 2
+    assert 'class="limit"><title>UCL</title></line>' not in html
+    assert "limits for each point&#x27;s sample size" in html
 
 
 def test_it_shows_the_history_of_moves_with_their_notes(web_as, me):
@@ -528,24 +555,21 @@ def test_it_keeps_redirects_after_triage_on_this_site(web_as, reviewer):
 # --- moves ----------------------------------------------------------------------------
 
 
-def test_it_re_renders_the_page_with_what_is_missing_for_a_refused_move(
+def test_it_returns_a_refused_move_to_the_page_with_what_is_missing(
     web_as, reviewer, assert_not_moved
 ):
     initiative = InitiativeFactory()
 
-    response = web_as(reviewer).post(url("move", initiative), {"to": "backlog"})
+    response = web_as(reviewer).post(url("move", initiative), {"to": "backlog"}, follow=True)
 
-    assert response.status_code == 409
+    assert response.redirect_chain == [(page_of(initiative), 302)]
+    assert response.status_code == 200
     html = response.content.decode()
     assert "<h1>" in html and initiative.title in html  # the page, not an error page
-    assert "Not yet: Backlog needs what is listed below." in html
-    assert "What is still missing" in html
-    for code, message in [
-        ("impact_missing", "Score the impact (1–5)."),
-        ("effort_missing", "Score the effort (1–5)."),
-        ("methodology_missing", "Choose PDCA or DMAIC."),
-    ]:
-        assert f'<li class="unmet"><span class="code">{code}</span> {message}</li>' in html
+    assert messages_on(response) == [
+        "Not moved to Backlog: Score the impact (1–5). Score the effort (1–5). "
+        "Choose PDCA or DMAIC."
+    ]
     assert_not_moved(initiative, Stage.SUBMITTED)
 
 
@@ -596,20 +620,23 @@ def test_it_lets_the_owner_move_to_the_next_stage_and_freezes_baselines(web_as, 
 def test_it_refuses_a_move_that_does_not_exist_from_the_stage(web_as, reviewer, assert_not_moved):
     initiative = InitiativeFactory()
 
-    response = web_as(reviewer).post(url("move", initiative), {"to": "completed"})
+    response = web_as(reviewer).post(url("move", initiative), {"to": "completed"}, follow=True)
 
-    assert response.status_code == 409
-    assert "Submitted cannot move to Completed." in response.content.decode()
+    assert response.redirect_chain == [(page_of(initiative), 302)]
+    assert messages_on(response) == ["Not moved to Completed: Submitted cannot move to Completed."]
     assert_not_moved(initiative, Stage.SUBMITTED)
 
 
-def test_it_answers_400_for_a_move_to_an_unknown_stage(web_as, reviewer, assert_not_moved):
+def test_it_refuses_a_move_to_an_unknown_stage(web_as, reviewer, assert_not_moved):
     initiative = InitiativeFactory()
 
-    response = web_as(reviewer).post(url("move", initiative), {"to": "heaven"})
+    response = web_as(reviewer).post(url("move", initiative), {"to": "heaven"}, follow=True)
 
-    assert response.status_code == 400
-    assert "That move was not understood." in response.content.decode()
+    assert response.redirect_chain == [(page_of(initiative), 302)]
+    assert messages_on(response) == [
+        "That move was not understood. "
+        "To: Select a valid choice. heaven is not one of the available choices."
+    ]
     assert_not_moved(initiative, Stage.SUBMITTED)
 
 
@@ -630,12 +657,14 @@ def test_it_rejects_an_idea_with_a_reason(web_as, reviewer):
 def test_it_refuses_a_rejection_without_a_reason(web_as, reviewer, assert_not_moved):
     initiative = InitiativeFactory()
 
-    response = web_as(reviewer).post(url("move", initiative), {"to": "rejected", "note": " "})
-
-    assert response.status_code == 409
-    assert "Give a reason for the rejection, or the idea it duplicates." in (
-        response.content.decode()
+    response = web_as(reviewer).post(
+        url("move", initiative), {"to": "rejected", "note": " "}, follow=True
     )
+
+    assert response.redirect_chain == [(page_of(initiative), 302)]
+    assert messages_on(response) == [
+        "Not moved to Rejected: Give a reason for the rejection, or the idea it duplicates."
+    ]
     assert_not_moved(initiative, Stage.SUBMITTED)
 
 
@@ -915,14 +944,18 @@ def test_it_escapes_html_in_names_and_metric_names(web_as, me):
     assert "&lt;b&gt;Bold&lt;/b&gt; Owner" in html
 
 
-def test_it_escapes_html_in_the_refused_move_page(web_as, reviewer):
+def test_it_escapes_html_in_a_refused_moves_message_and_page(web_as, reviewer):
     initiative = InitiativeFactory(title=XSS)
 
-    response = web_as(reviewer).post(url("move", initiative), {"to": "backlog"})
+    # The form's error repeats the value posted: the message carries it to the page.
+    response = web_as(reviewer).post(url("move", initiative), {"to": XSS}, follow=True)
 
-    assert response.status_code == 409
-    assert XSS not in response.content.decode()
-    assert ESCAPED in response.content.decode()
+    assert response.redirect_chain == [(page_of(initiative), 302)]
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert XSS not in html
+    assert f"<h1>{ESCAPED}</h1>" in html
+    assert f"Select a valid choice. {ESCAPED} is not one of the available choices." in html
 
 
 def test_it_dates_the_idea_on_its_page(web_as, me):
