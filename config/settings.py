@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "csp",
     "axes",
+    "simple_history",
     "accounts",
     "improvement",
     "metrics",
@@ -67,6 +68,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # The signed-in user becomes the author of history rows saved during the request,
+    # for the paths that do not name one (the services do).
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
@@ -260,6 +264,10 @@ CACHES = {
 # Without a broker (the embedded default) tasks run in-process, so the app works with
 # nothing but Python.
 CELERY_BROKER_URL = REDIS_URL or "memory://"
+# The audit trail (django-simple-history): a correction's reason is as long as any note
+# a person may type (metrics.models.TEXT_MAX_LENGTH), not the library's 100 characters.
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
+
 CELERY_TASK_ALWAYS_EAGER = REDIS_URL is None
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True

@@ -5,11 +5,16 @@ and writes the history row in the same transaction. So the stage is read-only on
 initiative and the history can be read but never added to, changed or deleted.
 """
 
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.utils.text import Truncator
+from simple_history.admin import SimpleHistoryAdmin
 
 from config.admin_input import RefuseOddInputMixin
+from improvement import roles, services
 from improvement.models import (
+    NOTE_TEXT,
     Area,
     Comment,
     Initiative,
@@ -20,6 +25,7 @@ from improvement.models import (
 
 # The targets inline lives with the rest of the target admin (the frozen-baseline rule).
 from metrics.admin.records import TargetInline
+from metrics.models import QuarterlyResult
 
 
 @admin.register(Area)
@@ -51,8 +57,49 @@ class StageTransitionInline(admin.TabularInline):
         return False
 
 
+class InitiativeForm(forms.ModelForm):
+    """An initiative's page: saved through improvement.services.update_initiative, whose
+    rules (the role table, the methodology lock, a gate's evidence needing a reason, the
+    change date clear of the baseline windows) are checked here so a refusal shows on
+    the form."""
+
+    reason = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=NOTE_TEXT,
+        help_text="Why, when correcting what a passed gate checked: kept in the history.",
+    )
+    actor = None  # set per request by InitiativeAdmin.get_form
+
+    def clean(self):
+        cleaned = super().clean()
+        try:
+            self.changes = services.check_update(
+                initiative=Initiative.objects.get(pk=self.instance.pk),
+                actor=self.actor,
+                changes=service_changes(self, cleaned),
+                reason=cleaned.get("reason", ""),
+            )
+        except PermissionDenied as exc:
+            raise forms.ValidationError(str(exc)) from None
+        return cleaned
+
+
+def service_changes(form, cleaned: dict) -> dict:
+    """The changed fields the service writes (not the team and watchers, saved by the
+    admin's many-to-many step, nor the reason)."""
+    return {f: cleaned[f] for f in form.changed_data if f in EDITABLE and f in cleaned}
+
+
+EDITABLE = (*roles.IDEA_FIELDS, *roles.TRIAGE_FIELDS, *roles.EXECUTION_FIELDS)
+
+
 @admin.register(Initiative)
-class InitiativeAdmin(RefuseOddInputMixin, admin.ModelAdmin):
+class InitiativeAdmin(RefuseOddInputMixin, SimpleHistoryAdmin):
+    """Ideas are submitted and moved in the app; here an initiative's fields are edited
+    through the same service, and the History button shows who changed what and why."""
+
+    form = InitiativeForm
     list_display = [
         "title",
         "stage",
@@ -67,16 +114,11 @@ class InitiativeAdmin(RefuseOddInputMixin, admin.ModelAdmin):
     list_select_related = ["area", "owner"]
     search_fields = ["title", "problem_statement"]
     date_hierarchy = "created_at"
-    autocomplete_fields = [
-        "area",
-        "submitted_by",
-        "owner",
-        "sponsor",
-        "team",
-        "watchers",
-        "duplicate_of",
-    ]
+    autocomplete_fields = ["area", "owner", "sponsor", "team", "watchers"]
     readonly_fields = [
+        "submitted_by",
+        "rejection_reason",
+        "duplicate_of",
         "stage",
         "held_from",
         "cycle",
@@ -119,12 +161,37 @@ class InitiativeAdmin(RefuseOddInputMixin, admin.ModelAdmin):
                 ]
             },
         ),
+        ("Correction", {"fields": ["reason"]}),
         ("Dates", {"fields": ["created_at", "stage_entered_at", "updated_at"]}),
     ]
     inlines = [TargetInline, StageTransitionInline]
 
-    def get_changeform_initial_data(self, request):
-        return {"submitted_by": request.user.pk, **super().get_changeform_initial_data(request)}
+    def has_add_permission(self, request):
+        # Ideas are submitted in the app or the API (improvement.services.submit_idea).
+        return False
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.actor = request.user
+        return form
+
+    def save_model(self, request, obj, form, change):
+        services.update_initiative(
+            initiative=Initiative.objects.get(pk=obj.pk),
+            actor=request.user,
+            changes=form.changes,
+            reason=form.cleaned_data["reason"],
+        )
+
+    def get_deleted_objects(self, objs, request):
+        """Django's confirmation page, listing a closed quarter's ledger rows as what
+        prevents the delete (metrics.models.refuse_closed_quarter_delete)."""
+        deleted, counts, perms, protected = super().get_deleted_objects(objs, request)
+        closed = QuarterlyResult.objects.closed().filter(initiative__in=list(objs))
+        protected += [f"Ledger row {row} of a closed quarter" for row in closed]
+        if protected:
+            perms = set()  # the page then names what protects them, not a permission
+        return deleted, counts, perms, protected
 
 
 @admin.register(StageTransition)
@@ -148,8 +215,19 @@ class StageTransitionAdmin(RefuseOddInputMixin, admin.ModelAdmin):
         return False
 
 
+class ViewAndDeleteOnly:
+    """Written in the app through its service (support, add_comment, the notifiers);
+    the admin reads them and may delete one (moderation), never types one in."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Support)
-class SupportAdmin(RefuseOddInputMixin, admin.ModelAdmin):
+class SupportAdmin(RefuseOddInputMixin, ViewAndDeleteOnly, admin.ModelAdmin):
     list_display = ["initiative", "user", "created_at"]
     list_select_related = ["initiative", "user"]
     search_fields = ["initiative__title", "user__username"]
@@ -158,7 +236,7 @@ class SupportAdmin(RefuseOddInputMixin, admin.ModelAdmin):
 
 
 @admin.register(Comment)
-class CommentAdmin(RefuseOddInputMixin, admin.ModelAdmin):
+class CommentAdmin(RefuseOddInputMixin, ViewAndDeleteOnly, admin.ModelAdmin):
     list_display = ["initiative", "author", "excerpt", "created_at"]
     list_select_related = ["initiative", "author"]
     search_fields = ["body", "initiative__title", "author__username"]
@@ -201,7 +279,7 @@ class EmailFilter(admin.SimpleListFilter):
 
 
 @admin.register(Notification)
-class NotificationAdmin(RefuseOddInputMixin, admin.ModelAdmin):
+class NotificationAdmin(RefuseOddInputMixin, ViewAndDeleteOnly, admin.ModelAdmin):
     list_display = ["recipient", "kind", "initiative", "created_at", "read", "email"]
     list_filter = ["kind", ReadFilter, EmailFilter]
     list_select_related = ["recipient", "initiative"]

@@ -108,15 +108,17 @@ class InitiativeViewSet(
         # A field nobody edits here first (400), then the role (403), then the values (400):
         # a caller learns what they may not edit before whether a value is valid.
         serializer.refuse_unknown_fields(request.data)
-        editable = set(InitiativeUpdateSerializer.Meta.fields)
+        editable = set(InitiativeUpdateSerializer.Meta.fields) - {"reason"}
         refused = services.refused_fields(
             actor=request.user, initiative=initiative, fields=set(request.data) & editable
         )
         if refused:
             raise PermissionDenied(f"You may not edit: {', '.join(refused)}.")
         serializer.is_valid(raise_exception=True)
+        changes = dict(serializer.validated_data)
+        reason = changes.pop("reason", "")
         services.update_initiative(
-            initiative=initiative, actor=request.user, changes=serializer.validated_data
+            initiative=initiative, actor=request.user, changes=changes, reason=reason
         )
         return self._read(initiative.pk)
 

@@ -5,11 +5,13 @@ refused whichever path writes it (web, API, admin, a job or a shell).
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Case, Count, F, OuterRef, Q, Subquery, Value, When, Window
 from django.db.models.functions import Cast, Coalesce, RowNumber
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 
 class Pillar(models.TextChoices):
@@ -54,6 +56,20 @@ ACTIVE_STAGES = PDCA_STAGES + DMAIC_STAGES
 CONTROL_STAGES = (Stage.CONTROL, Stage.ACT, Stage.COMPLETED)
 # Initiatives that have not gone live, or never will: their targets have no results.
 DEAD_STAGES = (*INTAKE_STAGES, Stage.REJECTED, Stage.CANCELLED)
+# Done with: read-only but for comments (and a reviewer's reasoned correction of what a
+# gate checked, improvement.roles.gated_fields).
+CLOSED_STAGES = (Stage.COMPLETED, Stage.CANCELLED, Stage.REJECTED)
+# From these stages on the baselines are frozen (the freeze is the move into Do or
+# Analyze): a target added later is frozen when it is created.
+BASELINE_FROZEN_STAGES = (
+    Stage.DO,
+    Stage.CHECK,
+    Stage.ACT,
+    Stage.ANALYZE,
+    Stage.IMPROVE,
+    Stage.CONTROL,
+    Stage.COMPLETED,
+)
 
 
 SCORE = [MinValueValidator(1), MaxValueValidator(5)]
@@ -261,6 +277,10 @@ class Initiative(models.Model):
     stage_entered_at = models.DateTimeField(default=timezone.now)
 
     objects = InitiativeQuerySet.as_manager()
+    # Who changed which field when, and why (improvement.services.update_initiative sets
+    # the reason); the team and watchers (many-to-many) are not part of it. Named `audit`
+    # on every model that keeps one: `history` is the stage transitions' related name.
+    audit = HistoricalRecords(excluded_fields=["updated_at", "stage_entered_at"])
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -304,6 +324,24 @@ class Initiative(models.Model):
                 condition=~Q(stage__in=DMAIC_STAGES) | Q(methodology=Methodology.DMAIC),
                 name="initiative_dmaic_stage_methodology",
             ),
+            # …and on hold, the stage it resumes to: the methodology is fixed once work
+            # has started, so a resume can never land in the other methodology's stage.
+            models.CheckConstraint(
+                condition=~Q(held_from__in=PDCA_STAGES) | Q(methodology=Methodology.PDCA),
+                name="initiative_pdca_held_methodology",
+                violation_error_message="The methodology is fixed once work has started.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(held_from__in=DMAIC_STAGES) | Q(methodology=Methodology.DMAIC),
+                name="initiative_dmaic_held_methodology",
+                violation_error_message="The methodology is fixed once work has started.",
+            ),
+            # An initiative being worked on (or done) always has someone answering for it.
+            models.CheckConstraint(
+                condition=Q(stage__in=[*INTAKE_STAGES, Stage.REJECTED]) | Q(owner__isnull=False),
+                name="initiative_owned_once_accepted",
+                violation_error_message="An accepted initiative always has an owner.",
+            ),
             models.CheckConstraint(condition=Q(cycle__gte=1), name="initiative_cycle_positive"),
             models.CheckConstraint(
                 condition=Q(impact__isnull=True) | Q(impact__gte=1, impact__lte=5),
@@ -344,6 +382,17 @@ class Initiative(models.Model):
     @property
     def is_pdca(self) -> bool:
         return self.methodology == Methodology.PDCA
+
+    @property
+    def working_stage(self) -> str:
+        """The stage, or the one it resumes to when on hold."""
+        return self.held_from or self.stage
+
+    def clean(self) -> None:
+        # The owner constraint's rule, on the field (full_clean then skips the constraint).
+        accepted = self.stage not in (*INTAKE_STAGES, Stage.REJECTED)
+        if accepted and self.owner_id is None:
+            raise ValidationError({"owner": "An accepted initiative always has an owner."})
 
 
 class StageTransition(models.Model):

@@ -11,7 +11,7 @@ organisation, so people can support and comment). Changing one depends on the ro
 - administrator (superuser): anything.
 """
 
-from improvement.models import INTAKE_STAGES, Initiative, Stage
+from improvement.models import CLOSED_STAGES, INTAKE_STAGES, Initiative, Stage
 
 TRIAGE_PERMISSION = "improvement.triage_initiative"
 
@@ -28,6 +28,14 @@ TRIAGE_FIELDS = (
     "confidence",
 )
 EXECUTION_FIELDS = ("root_cause", "implemented_on", "control_plan", "decision_note")
+# What a passed gate checked, and the stages from which it is evidence: from there on
+# the field changes only by a reviewer, with a reason (improvement.services).
+GATED_FROM = {
+    "root_cause": (Stage.IMPROVE, Stage.CONTROL, Stage.COMPLETED),
+    "implemented_on": (Stage.CHECK, Stage.ACT, Stage.CONTROL, Stage.COMPLETED),
+    "control_plan": (Stage.COMPLETED,),
+    "decision_note": (Stage.COMPLETED,),
+}
 
 
 def is_admin(user) -> bool:
@@ -52,8 +60,20 @@ def is_team_member(user, initiative: Initiative) -> bool:
     return user.pk == initiative.owner_id or any(m.pk == user.pk for m in initiative.team.all())
 
 
+def gated_fields(initiative: Initiative) -> frozenset[str]:
+    """The execution fields a gate has checked by the initiative's (working) stage."""
+    stage = initiative.working_stage
+    return frozenset(field for field, stages in GATED_FROM.items() if stage in stages)
+
+
 def editable_fields(user, initiative: Initiative) -> frozenset[str]:
-    """The initiative fields this user may change now."""
+    """The initiative fields this user may change now.
+
+    A gated field (`gated_fields`) is a reviewer's, and only with a reason (checked by
+    the service); a closed initiative (completed, cancelled, rejected) has no other."""
+    gated = gated_fields(initiative) if is_reviewer(user) else frozenset()
+    if initiative.stage in CLOSED_STAGES:
+        return gated
     if is_admin(user):
         return frozenset((*IDEA_FIELDS, *TRIAGE_FIELDS, *EXECUTION_FIELDS))
     fields = set()
@@ -65,7 +85,11 @@ def editable_fields(user, initiative: Initiative) -> frozenset[str]:
             fields.update(IDEA_FIELDS)
     if is_owner_or_sponsor(user, initiative):
         fields.update(EXECUTION_FIELDS)
-    return frozenset(fields)
+    return frozenset(fields - gated_fields(initiative) | gated)
+
+
+def is_closed(initiative: Initiative) -> bool:
+    return initiative.stage in CLOSED_STAGES
 
 
 def can_record(user, initiative: Initiative) -> bool:

@@ -4,7 +4,7 @@ from rest_framework import serializers
 from config.serializers import RefuseUnknownFieldsMixin
 from improvement import roles
 from improvement.models import (
-    INTAKE_STAGES,
+    NOTE_TEXT,
     Area,
     Initiative,
     Methodology,
@@ -143,16 +143,14 @@ class InitiativeUpdateSerializer(RefuseUnknownFieldsMixin, serializers.ModelSeri
         max_digits=14, decimal_places=2, min_value=0, allow_null=True
     )
 
+    # Why a field a gate has checked is corrected (improvement.services.check_update).
+    reason = serializers.CharField(
+        write_only=True, required=False, allow_blank=True, max_length=NOTE_TEXT
+    )
+
     class Meta:
         model = Initiative
-        fields = [*roles.IDEA_FIELDS, *roles.TRIAGE_FIELDS, *roles.EXECUTION_FIELDS]
-
-    def validate_methodology(self, value):
-        initiative = self.instance
-        started = initiative.stage not in INTAKE_STAGES
-        if started and value != initiative.methodology:
-            raise serializers.ValidationError("The methodology is fixed once work has started.")
-        return value
+        fields = [*roles.IDEA_FIELDS, *roles.TRIAGE_FIELDS, *roles.EXECUTION_FIELDS, "reason"]
 
 
 class TransitionSerializer(RefuseUnknownFieldsMixin, serializers.Serializer):

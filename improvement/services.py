@@ -5,12 +5,14 @@ import datetime as dt
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
 from django.utils import timezone
 
+from config.celery import enqueue_on_commit
 from improvement import notifications, roles
-from improvement.models import Comment, Initiative, Support
+from improvement.models import INTAKE_STAGES, Comment, Initiative, Support
+from metrics import facts as metric_facts
 
 
 def repeat_window() -> dt.timedelta:
@@ -52,19 +54,63 @@ def refused_fields(*, actor, initiative: Initiative, fields) -> list[str]:
     return sorted(set(fields) - allowed)
 
 
-def update_initiative(*, initiative: Initiative, actor, changes: dict) -> Initiative:
-    """Apply `changes` (field → already-validated value) if the actor's role allows all
-    of them; otherwise change nothing and raise PermissionDenied naming the fields.
+def check_update(*, initiative: Initiative, actor, changes: dict, reason: str = "") -> dict:
+    """Refuse what no path may do — PermissionDenied for a field the actor's role does
+    not reach, ValidationError for a rule — and return the changes that change a value.
 
-    Many-to-many fields (`team`, `watchers`) are not changed here."""
+    The rules beyond the role table: the methodology is fixed once work has started; a
+    field a passed gate checked (roles.gated_fields) changes only with a reason; a
+    change date may not fall inside a target's baseline window."""
+    changes = {f: v for f, v in changes.items() if _value(initiative, f) != _pk(v)}
     refused = refused_fields(actor=actor, initiative=initiative, fields=changes)
     if refused:
         raise PermissionDenied(f"You may not edit: {', '.join(refused)}.")
+    errors = {}
+    if "methodology" in changes and initiative.stage not in INTAKE_STAGES:
+        errors["methodology"] = "The methodology is fixed once work has started."
+    gated = sorted(roles.gated_fields(initiative) & changes.keys())
+    if gated and not reason.strip():
+        for field in gated:
+            errors[field] = "A gate has already checked this: give the reason for the correction."
+    changed_on = changes.get("implemented_on")
+    if changed_on is not None:
+        reaching = metric_facts.windows_reaching(initiative_id=initiative.pk, day=changed_on)
+        if reaching:
+            errors["implemented_on"] = (
+                f"The baseline window of {', '.join(reaching)} reaches {changed_on:%Y-%m-%d}: "
+                "the change must go live after the baseline window ends."
+            )
+    if errors:
+        raise ValidationError(errors)
+    return changes
+
+
+def _value(initiative: Initiative, field: str):
+    return getattr(initiative, initiative._meta.get_field(field).attname)
+
+
+def _pk(value):
+    return value.pk if isinstance(value, models.Model) else value
+
+
+def update_initiative(
+    *, initiative: Initiative, actor, changes: dict, reason: str = ""
+) -> Initiative:
+    """Apply `changes` (field → already-validated value) if every rule allows all of
+    them (`check_update`); otherwise change nothing and raise. Records who, what and
+    why in the initiative's history; tells a new owner or sponsor.
+
+    Many-to-many fields (`team`, `watchers`) are not changed here."""
+    changes = check_update(initiative=initiative, actor=actor, changes=changes, reason=reason)
+    if not changes:
+        return initiative
     with transaction.atomic():
         before = {"owner": initiative.owner_id, "sponsor": initiative.sponsor_id}
         for field, value in changes.items():
             setattr(initiative, field, value)
         initiative.full_clean()
+        initiative._history_user = actor
+        initiative._change_reason = reason.strip()
         initiative.save(update_fields=[*changes, "updated_at"])
         for role in ("owner", "sponsor"):
             user_id = getattr(initiative, f"{role}_id")
@@ -72,6 +118,8 @@ def update_initiative(*, initiative: Initiative, actor, changes: dict) -> Initia
                 notifications.assigned(
                     initiative=initiative, role=role, user_id=user_id, actor_id=actor.pk
                 )
+        if {"implemented_on", "stage"} & changes.keys():
+            enqueue_on_commit("metrics.tasks.measure_results", initiative_id=initiative.pk)
     return initiative
 
 

@@ -30,4 +30,8 @@ urlpatterns = [
         recording.measurement_bulk,
         name="measurement_bulk",
     ),
+    path("targets/<int:pk>/edit/", recording.target_edit, name="target_edit"),
+    path("targets/<int:pk>/delete/", recording.target_delete, name="target_delete"),
+    path("measurements/<int:pk>/edit/", recording.measurement_edit, name="measurement_edit"),
+    path("measurements/<int:pk>/delete/", recording.measurement_delete, name="measurement_delete"),
 ]

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from config.celery import enqueue_on_commit
 from improvement import notifications, roles
 from improvement.models import (
     ACTIVE_STAGES,
@@ -140,16 +141,22 @@ def targets_defined(a: Attempt) -> list[Unmet]:
 
 
 def baselines_set(a: Attempt) -> list[Unmet]:
+    """The baselines about to freeze: at least one target, each with a baseline, and no
+    target value on the worsening side of what would be frozen."""
     facts = metric_facts.target_facts(initiative_id=a.pk)
+    if not facts.count:
+        return [Unmet("targets_missing", "Add at least one target metric with a baseline.")]
+    unmet = []
     if facts.without_baseline:
         names = ", ".join(facts.without_baseline)
-        return [
+        unmet.append(
             Unmet(
                 "baseline_missing",
                 f"Enter a baseline value, or a baseline window with measurements, for: {names}.",
             )
-        ]
-    return []
+        )
+    unmet += [Unmet("target_worsening", problem) for problem in facts.worsening]
+    return unmet
 
 
 def root_cause_recorded(a: Attempt) -> list[Unmet]:
@@ -377,6 +384,10 @@ def move(
             cycle=locked.cycle,
         )
         notifications.stage_moved(transition=transition)
+        if not chosen.is_triage:
+            # Results and ledger rows follow the stage (a completion, a new cycle), on
+            # every deployment: without a broker the job runs when this commits.
+            enqueue_on_commit("metrics.tasks.measure_results", initiative_id=locked.pk)
     return locked
 
 

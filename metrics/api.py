@@ -2,7 +2,7 @@
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
@@ -25,6 +25,7 @@ from metrics.models import (
     Target,
 )
 from metrics.serializers import (
+    MeasurementCorrectionSerializer,
     MeasurementSerializer,
     MetricSerializer,
     QuarterlyResultReviewSerializer,
@@ -33,6 +34,17 @@ from metrics.serializers import (
     TargetSerializer,
 )
 from metrics.tasks import measure_results
+
+REASON_PARAMETER = OpenApiParameter(
+    "reason", str, description="Why: kept in the history (required for a correction)."
+)
+
+
+def reason_given(request) -> str:
+    """The reason of a DELETE: `?reason=` or a JSON body's "reason"."""
+    body = request.data if isinstance(request.data, dict) else {}
+    reason = request.query_params.get("reason") or body.get("reason") or ""
+    return reason if isinstance(reason, str) else ""
 
 
 class PlainIdLookup:
@@ -82,20 +94,31 @@ class InitiativeTargetsView(generics.ListCreateAPIView):
 class TargetViewSet(
     PlainIdLookup, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet
 ):
-    """`GET/PATCH /api/targets/{id}/`; baseline fields are refused once frozen."""
+    """`GET/PATCH/DELETE /api/targets/{id}/`: once frozen, the evidence changes only as a
+    reviewer's correction with a `reason` (metrics.services.update_target); `DELETE
+    ?reason=…` the same way."""
 
-    http_method_names = ["get", "patch", "head", "options"]
+    http_method_names = ["get", "patch", "delete", "head", "options"]
     serializer_class = TargetSerializer
     queryset = Target.objects.select_related("initiative")
 
     def partial_update(self, request, pk=None):
         target = self.get_object()
-        if not roles.can_record(request.user, target.initiative):
+        correcting = target.is_frozen and roles.is_reviewer(request.user)
+        if not (roles.can_record(request.user, target.initiative) or correcting):
             self.permission_denied(request, "Only the owner and the team can change targets.")
         serializer = self.get_serializer(target, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        services.update_target(target=target, actor=request.user, changes=serializer.validated_data)
+        changes = dict(serializer.validated_data)
+        reason = changes.pop("reason", "")
+        services.update_target(target=target, actor=request.user, changes=changes, reason=reason)
         return Response(TargetSerializer(target).data)
+
+    @extend_schema(parameters=[REASON_PARAMETER], responses={204: None})
+    def destroy(self, request, pk=None):
+        target = self.get_object()
+        services.delete_target(target=target, actor=request.user, reason=reason_given(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(responses=ResultSerializer)
     @action(detail=True, methods=["get"])
@@ -107,12 +130,43 @@ class TargetViewSet(
         return Response(ResultSerializer(result).data)
 
 
-class MeasurementViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
-    """`POST` one measurement or a list (all or nothing); `GET` filtered by target/time."""
+class MeasurementViewSet(
+    PlainIdLookup,
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """`POST` one measurement or a list (all or nothing); `GET` filtered by target/time;
+    `PATCH` a correction and `DELETE ?reason=…`, each with a reason kept in the history."""
 
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     serializer_class = MeasurementSerializer
     filterset_class = MeasurementFilter
-    queryset = Measurement.objects.order_by("target_id", "observed_at")
+    queryset = Measurement.objects.select_related("target__initiative", "target__metric").order_by(
+        "target_id", "observed_at"
+    )
+
+    @extend_schema(request=MeasurementCorrectionSerializer, responses=MeasurementSerializer)
+    def partial_update(self, request, pk=None):
+        measurement = self.get_object()
+        serializer = MeasurementCorrectionSerializer(measurement, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        changes = dict(serializer.validated_data)
+        reason = changes.pop("reason", "")
+        services.correct_measurement(
+            measurement=measurement, actor=request.user, changes=changes, reason=reason
+        )
+        return Response(MeasurementSerializer(measurement).data)
+
+    @extend_schema(parameters=[REASON_PARAMETER], responses={204: None})
+    def destroy(self, request, pk=None):
+        measurement = self.get_object()
+        services.delete_measurement(
+            measurement=measurement, actor=request.user, reason=reason_given(request)
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     def get_throttles(self):
         # Posting measurements is limited per user (RATE_LIMITS["measurements"]).

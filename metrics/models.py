@@ -8,7 +8,10 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Count, Exists, F, OuterRef, Q, Sum
+from django.db.models.signals import pre_delete
+from django.dispatch import receiver
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from improvement.models import Initiative, Pillar
 
@@ -16,6 +19,15 @@ from improvement.models import Initiative, Pillar
 # on PostgreSQL (which sorts NaN above every number); SQLite stores NaN as NULL, which
 # the NOT NULL column refuses.
 MAX_FLOAT = sys.float_info.max
+
+# The range of a measured value: far beyond any KPI, and far below where the statistics
+# overflow a double (a sum of squares of a million such values stays finite). A CHECK
+# constraint and Measurement.clean() both hold it, so no path stores a value that would
+# make the results job fail.
+MAX_VALUE = 1e15
+VALUE_RANGE_MESSAGE = f"Give a value from -{MAX_VALUE:,.0f} to {MAX_VALUE:,.0f}."
+# The sample_size column's range (32 bits on every database).
+MAX_SAMPLE_SIZE = 2_147_483_647
 
 
 # The longest note or description a person may type, the same on every path: the API's
@@ -79,6 +91,9 @@ class ResultStatus(models.TextChoices):
     REGRESSED = "regressed", "Regressed"
     # Data after the change, but no test could run yet (too few points, no reference).
     INSUFFICIENT_DATA = "insufficient_data", "Not enough data yet"
+    # The target's data could not be computed (a row no rule should have let in); the
+    # result's `error` says why, and the other targets' results are written regardless.
+    ERROR = "error", "Could not be computed"
 
 
 class StatisticalTest(models.TextChoices):
@@ -141,12 +156,22 @@ IN_WINDOW = Q(
 class Target(models.Model):
     """What an initiative promises to move: a metric, its frozen baseline and a target.
 
-    Once frozen, the baseline never changes: `save()` refuses it whoever calls."""
+    Once frozen, the evidence (EVIDENCE_FIELDS) changes only as a correction with a
+    reason: `save()` refuses any other change whoever calls, and the service lets only a
+    reviewer give one (metrics.services.update_target)."""
 
     # Set by the workflow when it freezes the baseline; never typed in.
     FREEZE_FIELDS = ("baseline_source", "baseline_n", "frozen_at", "frozen_by")
-    # All of a baseline: none of it may change once frozen.
+    # All of a baseline.
     BASELINE_FIELDS = ("baseline_value", "baseline_start", "baseline_end", *FREEZE_FIELDS)
+    # What a result is measured against: frozen with the baseline.
+    EVIDENCE_FIELDS = (
+        "metric",
+        "is_primary",
+        *BASELINE_FIELDS,
+        "target_value",
+        "value_per_unit",
+    )
 
     initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="targets")
     metric = models.ForeignKey(Metric, on_delete=models.PROTECT, related_name="targets")
@@ -237,24 +262,71 @@ class Target(models.Model):
             models.CheckConstraint(
                 condition=Q(benefit_type__in=BenefitType.values), name="target_benefit_type_valid"
             ),
+            # One baseline source (Target.clean() says it on the field): a typed value,
+            # or a window whose mean the freeze stores as the value.
+            models.CheckConstraint(
+                condition=Q(baseline_start__isnull=True)
+                | Q(baseline_source=BaselineSource.WINDOW)
+                | Q(baseline_source="", baseline_value__isnull=True),
+                name="target_one_baseline_source",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.metric.name} on #{self.initiative_id}"
 
+    audit = HistoricalRecords(excluded_fields=["latest_status"])
+
     def save(self, *args, **kwargs):
         self.check_frozen()
         super().save(*args, **kwargs)
-        self._baseline_as_loaded = self._baseline()
+        self._evidence_as_loaded = self._evidence()
+        self.correction_reason = ""
 
     def clean(self) -> None:
-        # The window constraint's rule, named on the field: full_clean() then skips the
-        # constraint itself, so the caller sees this message rather than the generic one.
+        """The rules that make one baseline and one direction: messages on the fields,
+        for forms, the API and the services alike."""
+        errors = {}
         start, end = self.baseline_start, self.baseline_end
-        if start is not None and end is not None and start > end:
-            raise ValidationError(
-                {"baseline_end": "The baseline window must end on or after its start."}
+        if (start is None) != (end is None):
+            errors["baseline_end"] = "Give both ends of the baseline window, or neither."
+        elif start is not None and start > end:
+            errors["baseline_end"] = "The baseline window must end on or after its start."
+        typed = self.baseline_value is not None and self.baseline_source != BaselineSource.WINDOW
+        if typed and start is not None:
+            errors["baseline_value"] = (
+                "Choose one baseline: a value typed in, or a window of measurements whose "
+                "mean becomes the baseline — not both."
             )
+        initiative = self.initiative if self.initiative_id else None
+        changed_on = initiative.implemented_on if initiative else None
+        if end is not None and changed_on is not None and end >= changed_on:
+            errors["baseline_end"] = (
+                "The baseline window must end before the change went live "
+                f"({changed_on:%Y-%m-%d}): otherwise the same measurements would be both "
+                "before and after."
+            )
+        problem = self.worsening_target()
+        if problem and "baseline_value" not in errors:
+            errors["target_value"] = problem
+        if errors:
+            raise ValidationError(errors)
+
+    def worsening_target(self, baseline: float | None = None) -> str:
+        """Why the target value is no improvement on the baseline (`baseline`, or the
+        target's own value), or "" when it is one or either is unknown."""
+        baseline = self.baseline_value if baseline is None else baseline
+        if baseline is None or self.target_value is None or not self.metric_id:
+            return ""
+        lower = self.metric.lower_is_better
+        if (self.target_value < baseline) if lower else (self.target_value > baseline):
+            return ""
+        side = "below" if lower else "above"
+        way = "lower" if lower else "higher"
+        return (
+            f"{self.metric.name} is better {way}: the target must be {side} the baseline "
+            f"({baseline:g})."
+        )
 
     @property
     def is_frozen(self) -> bool:
@@ -263,30 +335,32 @@ class Target(models.Model):
     @classmethod
     def from_db(cls, db, field_names, values):
         target = super().from_db(db, field_names, values)
-        target._baseline_as_loaded = target._baseline()
+        target._evidence_as_loaded = target._evidence()
+        target.correction_reason = ""
         return target
 
-    def _baseline(self) -> dict:
-        attnames = [self._meta.get_field(f).attname for f in self.BASELINE_FIELDS]
-        return {
-            f: self.__dict__.get(a) for f, a in zip(self.BASELINE_FIELDS, attnames, strict=True)
-        }
+    def _evidence(self) -> dict:
+        return {f: self.__dict__.get(self._meta.get_field(f).attname) for f in self.EVIDENCE_FIELDS}
 
     def check_frozen(self) -> None:
-        """Raise ValidationError naming each frozen baseline field that was changed."""
+        """Raise ValidationError naming each frozen field that was changed, unless the
+        change is a correction: `correction_reason` set (by the service, for a reviewer)."""
         changed = self.changed_frozen_fields()
-        if changed:
+        if changed and not getattr(self, "correction_reason", ""):
             raise ValidationError(
-                dict.fromkeys(changed, "The baseline is frozen and can no longer be changed.")
+                dict.fromkeys(
+                    changed,
+                    "The baseline is frozen: only a reviewer can correct this, with a reason.",
+                )
             )
 
     def changed_frozen_fields(self) -> list[str]:
-        """Baseline fields changed since this frozen target was loaded."""
-        loaded = getattr(self, "_baseline_as_loaded", None)
+        """Evidence fields changed since this frozen target was loaded."""
+        loaded = getattr(self, "_evidence_as_loaded", None)
         if not loaded or loaded["frozen_at"] is None:
             return []
-        now = self._baseline()
-        return [f for f in self.BASELINE_FIELDS if now[f] != loaded[f]]
+        now = self._evidence()
+        return [f for f in self.EVIDENCE_FIELDS if now[f] != loaded[f]]
 
 
 class Measurement(models.Model):
@@ -310,6 +384,8 @@ class Measurement(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
+    audit = HistoricalRecords()
+
     class Meta:
         ordering = ["observed_at", "id"]
         constraints = [
@@ -317,7 +393,11 @@ class Measurement(models.Model):
             models.UniqueConstraint(
                 fields=["target", "observed_at"], name="measurement_one_per_target_and_time"
             ),
-            *finite_constraints("measurement", "value", nullable=False),
+            models.CheckConstraint(
+                condition=Q(value__gte=-MAX_VALUE, value__lte=MAX_VALUE),
+                name="measurement_value_in_range",
+                violation_error_message=VALUE_RANGE_MESSAGE,
+            ),
             models.CheckConstraint(
                 condition=Q(sample_size__isnull=True) | Q(sample_size__gte=1),
                 name="measurement_sample_size_positive",
@@ -329,6 +409,27 @@ class Measurement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.value} at {self.observed_at:%Y-%m-%d %H:%M}"
+
+    def clean(self) -> None:
+        """The value's domain, which needs the metric: a CHECK constraint cannot read
+        another table, so a proportion's 0–1 lives here and in the service (and a row
+        that slips past both costs its own target's result, not the job)."""
+        if self.target_id and abs(self.value) <= MAX_VALUE:
+            problem = value_problem(self.target.metric, self.value)
+            if problem:
+                raise ValidationError({"value": problem})
+
+
+def value_problem(metric: Metric, value: float) -> str:
+    """Why `value` cannot be a measurement of `metric`, or ""."""
+    if not abs(value) <= MAX_VALUE:
+        return VALUE_RANGE_MESSAGE
+    if metric.chart_kind == ChartKind.PROPORTION and not 0 <= value <= 1:
+        return (
+            f"{value:g} is not a proportion: {metric.name} ({metric.unit}) takes a value "
+            "from 0 to 1 — for 12 %, give 0.12."
+        )
+    return ""
 
 
 class ResultSnapshot(models.Model):
@@ -376,6 +477,8 @@ class ResultSnapshot(models.Model):
     r1_after = models.FloatField(null=True, blank=True)
     n_eff_before = models.FloatField(null=True, blank=True)
     n_eff_after = models.FloatField(null=True, blank=True)
+    # Why the status is `error`: what in the target's data could not be computed.
+    error = models.CharField(max_length=500, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["-as_of", "-id"]
@@ -480,13 +583,16 @@ class QuarterlyResultQuerySet(models.QuerySet):
         )
 
     def totals(self) -> dict:
-        """One query: row counts, computed and validated benefit in total and per benefit
-        type (the target's), and the span of quarters the rows cover."""
+        """One query: row counts, the proven (`computed`), unproven and validated benefit
+        in total and per benefit type (the target's, e.g. `unproven_hard`), and the span
+        of quarters the rows cover. A row books its benefit as proven or as unproven,
+        never both (ledger_benefit_proven_or_unproven), so the two never overlap."""
         sums = {}
         for kind in [None, *BenefitType.values]:
             only = Q(target__benefit_type=kind) if kind else Q()
             suffix = f"_{kind}" if kind else ""
             sums[f"computed{suffix}"] = Sum("computed_benefit", filter=only)
+            sums[f"unproven{suffix}"] = Sum("unproven_benefit", filter=only)
             sums[f"validated{suffix}"] = Sum("validated_benefit", filter=only)
         return self.order_by().aggregate(
             rows=Count("pk"),
@@ -508,8 +614,10 @@ class QuarterlyResult(models.Model):
     initiative = models.ForeignKey(
         Initiative, on_delete=models.CASCADE, related_name="quarterly_results"
     )
+    # CASCADE: an open quarter's row goes with its target (the rollup writes the
+    # quarter again); a closed quarter's row stops the delete (refuse_closed_quarter_delete).
     target = models.ForeignKey(
-        Target, on_delete=models.SET_NULL, null=True, blank=True, related_name="quarterly_results"
+        Target, on_delete=models.CASCADE, null=True, blank=True, related_name="quarterly_results"
     )
     year = models.PositiveSmallIntegerField()
     quarter = models.PositiveSmallIntegerField()
@@ -551,6 +659,9 @@ class QuarterlyResult(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = QuarterlyResultQuerySet.as_manager()
+    # Reviews and corrections; the rollup's bulk upserts of computed figures are not
+    # history (the figures are recomputed from the recorded measurements).
+    audit = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         ordering = ["-year", "-quarter", "initiative_id"]
@@ -705,3 +816,25 @@ class SignalAlert(models.Model):
 
     def __str__(self) -> str:
         return f"Rule {self.rule} signal on target {self.target_id} at {self.observed_at}"
+
+
+@receiver(pre_delete, sender=Initiative)
+@receiver(pre_delete, sender=Target)
+def refuse_closed_quarter_delete(sender, instance, **kwargs):
+    """A closed quarter's ledger rows stay, whatever deletes their target or initiative
+    (a service, the admin, a cascade): the delete is refused and says why.
+
+    Connected for both senders, so Django's collector sends it for each object, cascades
+    included, before anything is deleted."""
+    rows = QuarterlyResult.objects.closed().filter(
+        Q(target=instance) if sender is Target else Q(initiative=instance)
+    )
+    row = rows.order_by("year", "quarter").first()
+    if row is not None:
+        what = "target" if sender is Target else "initiative"
+        raise QuarterClosed(
+            row.year,
+            row.quarter,
+            f"This {what} has a ledger row in {row.period}, which is closed: it cannot be "
+            "deleted. Reopen the quarter first if it must be.",
+        )

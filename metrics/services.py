@@ -7,33 +7,137 @@ from collections.abc import Iterable
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import prefetch_related_objects
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from config.celery import enqueue_on_commit
 from improvement import roles
-from improvement.models import Initiative
-from metrics.models import ChartKind, Measurement, MeasurementSource, Target
+from improvement.models import BASELINE_FROZEN_STAGES, Initiative
+from metrics import facts
+from metrics.models import (
+    MAX_SAMPLE_SIZE,
+    MAX_VALUE,
+    BaselineSource,
+    Measurement,
+    MeasurementSource,
+    QuarterClose,
+    Target,
+    value_problem,
+)
+from metrics.periods import end_of_today, quarter_of
+
+__all__ = ["MAX_SAMPLE_SIZE", "MAX_VALUE"]  # where the API and the tests read them
+
+REASON_NEEDED = "Give the reason for this correction: it is kept in the history."
 
 
 def create_target(*, initiative: Initiative, actor, **fields) -> Target:
-    if not roles.can_record(actor, initiative):
-        raise PermissionDenied("Only the owner and the team can add targets.")
+    """A new target. Added once the initiative's baselines are frozen (PDCA Do, DMAIC
+    Analyze, or later), it is frozen as it is created, so it needs a baseline then."""
+    if not _open_to(actor, initiative):
+        raise PermissionDenied("Only the owner and the team can add targets while it runs.")
     target = Target(initiative=initiative, **fields)
     target.full_clean()
-    _save_target(target)
+    freeze_now = initiative.working_stage in BASELINE_FROZEN_STAGES
+    if freeze_now and target.baseline_value is None:
+        raise ValidationError(
+            {
+                "baseline_value": "This initiative's baselines are already frozen: give the "
+                "baseline value this target is measured against."
+            }
+        )
+    with transaction.atomic():
+        target._history_user = actor
+        _save_target(target)
+        if freeze_now:
+            facts.freeze_baselines(initiative_id=initiative.pk, actor=actor, target_ids=[target.pk])
+            target.refresh_from_db()
     return target
 
 
-def update_target(*, target: Target, actor, changes: dict) -> Target:
-    """Apply `changes`; a frozen baseline refuses any change to its fields (the model's
-    save() raises ValidationError naming them, before anything is written)."""
-    if not roles.can_record(actor, target.initiative):
-        raise PermissionDenied("Only the owner and the team can change targets.")
+def check_target_update(*, target: Target, actor, changes: dict, reason: str = "") -> list[str]:
+    """Apply `changes` to `target` (not saved) and refuse what the rules refuse; returns
+    the frozen evidence fields the changes correct. Before the freeze the owner and the
+    team edit freely; after it a change to the evidence (Target.EVIDENCE_FIELDS) is a
+    reviewer's correction, with a reason."""
+    correcting = target.is_frozen and roles.is_reviewer(actor)
+    if not correcting and not _open_to(actor, target.initiative):
+        raise PermissionDenied("Only the owner and the team can change targets while it runs.")
     for field, value in changes.items():
         setattr(target, field, value)
+    corrected = target.changed_frozen_fields()
+    if corrected and roles.is_reviewer(actor):
+        if not reason.strip():
+            raise ValidationError({"reason": REASON_NEEDED})
+        target.correction_reason = reason.strip()
     target.check_frozen()  # before full_clean, so the refusal names the field
     target.full_clean()
-    _save_target(target, update_fields=list(changes))
+    return corrected
+
+
+def update_target(*, target: Target, actor, changes: dict, reason: str = "") -> Target:
+    """Apply `changes` if `check_target_update` allows them; a baseline window moved by a
+    correction freezes the baseline again from its data. Nothing is written when
+    anything is refused; the history records who, what and why."""
+    corrected = check_target_update(target=target, actor=actor, changes=changes, reason=reason)
+    with transaction.atomic():
+        target._history_user = actor
+        target._change_reason = reason.strip()
+        _save_target(target, update_fields=list(changes) or None)
+        window = {"baseline_start", "baseline_end"} & set(corrected)
+        if window and target.baseline_source == BaselineSource.WINDOW:
+            _refreeze(target, actor=actor, reason=reason)
+    _queue_results({target.initiative_id})
     return target
+
+
+def delete_target(*, target: Target, actor, reason: str = "") -> None:
+    """Delete a target: the owner and the team before its baseline freezes, a reviewer
+    with a reason after. Its measurements go with it (and stay in the history); a target
+    with a ledger row in a closed quarter cannot be deleted (QuarterClosed)."""
+    if target.is_frozen:
+        _check_correction(actor, reason)
+    elif not _open_to(actor, target.initiative):
+        raise PermissionDenied("Only the owner and the team can delete targets while it runs.")
+    with transaction.atomic():
+        target._history_user = actor
+        target._change_reason = reason.strip() or "Deleted."
+        target.delete()
+    _queue_results({target.initiative_id})
+
+
+def _open_to(actor, initiative: Initiative) -> bool:
+    """The owner and the team shape targets while the initiative runs; once it is
+    completed, cancelled or rejected, its targets change only as a reviewer's correction."""
+    return roles.can_record(actor, initiative) and not roles.is_closed(initiative)
+
+
+def _check_correction(actor, reason: str) -> None:
+    if not roles.is_reviewer(actor):
+        raise PermissionDenied(
+            "The baseline is frozen: only a reviewer can correct it, with a reason."
+        )
+    if not reason.strip():
+        raise ValidationError({"reason": REASON_NEEDED})
+
+
+def _refreeze(target: Target, *, actor, reason: str) -> None:
+    """The window-based baseline again from the window's data, after a reviewer's
+    correction moved the window or the data in it."""
+    Target.objects.filter(pk=target.pk).update(frozen_at=None, baseline_value=None)
+    try:
+        with transaction.atomic():
+            facts.freeze_baselines(
+                initiative_id=target.initiative_id,
+                actor=actor,
+                target_ids=[target.pk],
+                reason=f"Baseline frozen again from its window's data: {reason.strip()}",
+            )
+    except IntegrityError:
+        raise ValidationError(
+            {"baseline_start": "No measurements fall in this window: a baseline needs data."}
+        ) from None
+    target.refresh_from_db()
 
 
 def _save_target(target: Target, **options) -> None:
@@ -53,15 +157,6 @@ def _save_target(target: Target, **options) -> None:
             "Another change to this initiative's targets was saved at the same moment: "
             "reload and try again."
         ) from None
-
-
-# Far beyond any KPI, and far below where the statistics overflow a double: one value of
-# 1e300 would make the results query fail for every target at once (PostgreSQL's AVG and
-# VAR_SAMP raise on overflow, as does SQLite's variance), nightly run included.
-MAX_VALUE = 1e15
-# The sample_size column's range (a PositiveIntegerField: 32 bits on every database);
-# a larger number would fail the INSERT itself.
-MAX_SAMPLE_SIZE = 2_147_483_647
 
 
 # The most measurements one batch may carry, however it arrives (API, paste, import).
@@ -154,17 +249,20 @@ def record_measurements(*, actor, items: list[dict], source: str = MeasurementSo
     errors: list[dict] = [{} for _ in items]
     instants = [_instant(item["observed_at"]) for item in items]
     first_seen: dict[tuple[int, object], int] = {}
+    latest = end_of_today()
     for i, item in enumerate(items):
         target = item["target"]
-        if abs(item["value"]) > MAX_VALUE:
-            errors[i]["value"] = [f"Give a value from -{MAX_VALUE:,.0f} to {MAX_VALUE:,.0f}."]
-        elif target.metric.chart_kind == ChartKind.PROPORTION and not 0 <= item["value"] <= 1:
-            errors[i]["value"] = ["This metric is a proportion: give a value from 0 to 1."]
+        problem = value_problem(target.metric, item["value"])
+        if problem:
+            errors[i]["value"] = [problem]
         if (item.get("sample_size") or 0) > MAX_SAMPLE_SIZE:
             errors[i]["sample_size"] = [f"Give a sample size of at most {MAX_SAMPLE_SIZE:,}."]
         if instants[i] is None:
             errors[i]["observed_at"] = ["This time is out of range."]
             continue
+        when = _when_problem(target, instants[i], actor=actor, latest=latest)
+        if when:
+            errors[i]["observed_at"] = [when]
         key = (target.pk, instants[i])
         if key in first_seen:
             errors[i]["observed_at"] = [
@@ -197,7 +295,7 @@ def record_measurements(*, actor, items: list[dict], source: str = MeasurementSo
     ]
     try:
         with transaction.atomic():
-            Measurement.objects.bulk_create(rows)
+            bulk_create_with_history(rows, Measurement, default_user=actor)
     except IntegrityError:
         # Someone recorded the same timestamp between our check and our insert.
         raise MeasurementErrors(
@@ -205,6 +303,129 @@ def record_measurements(*, actor, items: list[dict], source: str = MeasurementSo
         ) from None
     _queue_results({item["target"].initiative_id for item in items})
     return rows
+
+
+def _when_problem(target: Target, instant: dt.datetime, *, actor, latest=None) -> str:
+    """Why `instant` cannot carry a measurement of `target` for this actor, or "": a time
+    after `latest` (the end of today in TIME_ZONE), or inside the frozen evidence — the
+    baseline window of a frozen target, or before the change date once frozen — which
+    only a reviewer's correction reaches."""
+    day = _local_day(instant)
+    if latest is not None and instant > latest:
+        return f"{day:%Y-%m-%d} is in the future: record what has been observed."
+    if not _in_frozen_evidence(target, day) or roles.is_reviewer(actor):
+        return ""
+    if target.baseline_start is not None:
+        return (
+            f"{day:%Y-%m-%d} is in the frozen baseline window "
+            f"({target.baseline_start:%Y-%m-%d} to {target.baseline_end:%Y-%m-%d}): "
+            "only a reviewer can correct the baseline."
+        )
+    return (
+        f"{day:%Y-%m-%d} is before the change went live "
+        f"({target.initiative.implemented_on:%Y-%m-%d}) and the baseline is frozen: only a "
+        "reviewer can correct the baseline."
+    )
+
+
+def _in_frozen_evidence(target: Target, day: dt.date) -> bool:
+    if not target.is_frozen:
+        return False
+    if target.baseline_start is not None:
+        return target.baseline_start <= day <= target.baseline_end
+    changed_on = target.initiative.implemented_on
+    return changed_on is not None and day < changed_on
+
+
+def _local_day(instant: dt.datetime) -> dt.date:
+    return timezone.localtime(instant, timezone.get_default_timezone()).date()
+
+
+def correct_measurement(
+    *, measurement: Measurement, actor, changes: dict, reason: str
+) -> Measurement:
+    """Correct a measurement's time, value or sample size, with a reason kept in its
+    history. The same rules as recording it, for the old and the new time alike; a
+    measurement of a closed quarter cannot be corrected."""
+    target = measurement.target
+    _check_changeable(measurement, actor=actor, reason=reason)
+    old_day = _local_day(measurement.observed_at)
+    for field, value in changes.items():
+        setattr(measurement, field, value)
+    errors = {}
+    problem = value_problem(target.metric, measurement.value)
+    if problem:
+        errors["value"] = [problem]
+    if (measurement.sample_size or 0) > MAX_SAMPLE_SIZE:
+        errors["sample_size"] = [f"Give a sample size of at most {MAX_SAMPLE_SIZE:,}."]
+    instant = _instant(measurement.observed_at)
+    if instant is None:
+        errors["observed_at"] = ["This time is out of range."]
+    else:
+        measurement.observed_at = instant
+        when = _when_problem(target, instant, actor=actor, latest=end_of_today())
+        when = when or _closed_quarter(instant)
+        if when:
+            errors["observed_at"] = [when]
+    if errors:
+        raise ValidationError(errors)
+    measurement.full_clean(exclude=["target", "recorded_by"])
+    measurement._history_user = actor
+    measurement._change_reason = reason.strip()
+    try:
+        with transaction.atomic():
+            measurement.save()
+    except IntegrityError:
+        raise ValidationError(
+            {"observed_at": ["This target already has a measurement at this time."]}
+        ) from None
+    _after_correction(target, actor=actor, days=[old_day, _local_day(instant)], reason=reason)
+    return measurement
+
+
+def delete_measurement(*, measurement: Measurement, actor, reason: str) -> None:
+    """Delete a measurement, with a reason: it leaves the statistics and stays in the
+    history. The same rules as correcting it."""
+    _check_changeable(measurement, actor=actor, reason=reason)
+    measurement._history_user = actor
+    measurement._change_reason = reason.strip()
+    day = _local_day(measurement.observed_at)
+    with transaction.atomic():
+        measurement.delete()
+    _after_correction(measurement.target, actor=actor, days=[day], reason=reason)
+
+
+def _check_changeable(measurement: Measurement, *, actor, reason: str) -> None:
+    """Refuse a correction or deletion: the role, the reason, the frozen evidence and a
+    closed quarter, checked on the measurement as it stands."""
+    target = measurement.target
+    if not roles.can_record(actor, target.initiative) and not roles.is_reviewer(actor):
+        raise PermissionDenied("Only the owner and the team can correct measurements.")
+    if not reason.strip():
+        raise ValidationError({"reason": REASON_NEEDED})
+    when = _when_problem(target, measurement.observed_at, actor=actor)
+    when = when or _closed_quarter(measurement.observed_at)
+    if when:
+        raise ValidationError({"observed_at": [when]})
+
+
+def _closed_quarter(instant: dt.datetime) -> str:
+    year, quarter = quarter_of(_local_day(instant))
+    if QuarterClose.objects.filter(year=year, quarter=quarter).exists():
+        return (
+            f"{year} Q{quarter} is closed: its measurements can no longer be corrected or deleted."
+        )
+    return ""
+
+
+def _after_correction(target: Target, *, actor, days: list[dt.date], reason: str) -> None:
+    """A correction inside a window-based frozen baseline freezes it again from the
+    window's data, so the baseline and its n stay those of the data tested. The results
+    are recomputed."""
+    window = target.baseline_source == BaselineSource.WINDOW and target.is_frozen
+    if window and any(_in_frozen_evidence(target, day) for day in days):
+        _refreeze(target, actor=actor, reason=reason)
+    _queue_results({target.initiative_id})
 
 
 def _instant(when: dt.datetime) -> dt.datetime | None:

@@ -143,7 +143,10 @@ class TargetFactory(factory.django.DjangoModelFactory):
     initiative = factory.SubFactory(TriagedInitiativeFactory)
     metric = factory.SubFactory(MetricFactory)
     is_primary = True
-    baseline_value = 10.0
+    baseline_start = None
+    baseline_end = None
+    # One baseline source: a typed value, or (when a window is given) the window's mean.
+    baseline_value = factory.LazyAttribute(lambda t: None if t.baseline_start else 10.0)
     target_value = 8.0
     target_date = factory.LazyFunction(lambda: timezone.localdate() + dt.timedelta(days=90))
 

@@ -1,6 +1,9 @@
-"""The initiative page and the actions taken on it. A refused action re-renders the page
-with what is missing; it is never an error page."""
+"""The initiative page and the actions taken on it. A stage move, made or refused,
+redirects to the page (POST/redirect/GET) with a message: what was done, or everything
+that is still missing. A refused edit or comment re-renders the page with the form's
+errors. Only an action outside the user's role is an error page (403)."""
 
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from django.contrib import messages
@@ -14,7 +17,7 @@ from django.views.decorators.http import require_POST
 from improvement import roles, services, workflow
 from improvement.forms import ActivityPageForm, CommentForm, ExecutionForm, MoveForm, TriageForm
 from improvement.models import DMAIC_STAGES, INTAKE_STAGES, PDCA_STAGES, Initiative, Stage, Support
-from metrics import selectors
+from metrics import history, selectors
 from metrics.forms import blank_recording_forms
 
 
@@ -68,7 +71,6 @@ def page(request, initiative: Initiative, *, status: int = 200, **forms):
         "initiative": initiative,
         "steps": steps(initiative),
         "moves": [o for o in options if o.allowed or not _only_permission(o)],
-        "refused": forms.pop("refused", None),
         "is_reviewer": is_reviewer,
         "can_execute": can_execute,
         "can_record": can_record,
@@ -111,9 +113,15 @@ def activity_page(request) -> int:
 
 
 def activity(initiative: Initiative, *, page: int = 1) -> Timeline:
-    """Moves and comments in one timeline, ACTIVITY_PER_PAGE items a page counted from
-    the newest, each page oldest first: one query (UNION ALL, LIMIT), however long the
-    discussion, and a page of bounded size (each text is capped by its model field)."""
+    """Moves, comments and corrections in one timeline, ACTIVITY_PER_PAGE items a page
+    counted from the newest, each page oldest first. Moves and comments are one query
+    (UNION ALL, LIMIT), the corrections — changes and deletions of the initiative's
+    fields, its targets and their measurements — a fixed few (metrics.history), however
+    long either is; a page is of bounded size (each text is capped by its model field).
+
+    Which moves and comments fall on a later page depends on how many corrections come
+    before it, so a page reads them from the first that could be on it: at most as many
+    more rows as there are corrections before the page (`_merged`)."""
     columns = ("kind", "id", "when", "source", "to", "cycle", "text", "first", "last", "username")
 
     def branch(queryset, kind, *, when, person, source, to, cycle, text):
@@ -157,14 +165,55 @@ def activity(initiative: Initiative, *, page: int = 1) -> Timeline:
     )
     # Newest first, one more than a page to learn whether older items exist.
     start = (page - 1) * ACTIVITY_PER_PAGE
+    end = start + ACTIVITY_PER_PAGE + 1
+    corrections = [
+        {"kind": "change", "id": c.history_id, "when": c.when, "name": c.who, "change": c}
+        for c in history.changes_for(initiative.pk, limit=end)
+    ]
+    # At most len(corrections) of the items before this page are corrections, so the
+    # moves and comments before `low` are before it whatever the corrections' times.
+    low = start - min(start, len(corrections))
     newest_first = moves.union(comments, all=True).order_by("-a_when", "-a_kind", "-a_id")
-    rows = list(newest_first[start : start + ACTIVITY_PER_PAGE + 1])
+    rows = [dict(zip(columns, row, strict=True)) for row in newest_first[low:end]]
+    placed = _merged(rows, corrections, low=low)
+    entries = [item for at, item in sorted(placed, key=lambda p: p[0]) if start <= at < end]
     items = []
-    for row in reversed(rows[:ACTIVITY_PER_PAGE]):
-        item = dict(zip(columns, row, strict=True))
-        item["name"] = f"{item['first']} {item['last']}".strip() or item["username"]
+    for item in reversed(entries[:ACTIVITY_PER_PAGE]):
+        if item["kind"] != "change":
+            item["name"] = f"{item['first']} {item['last']}".strip() or item["username"]
         items.append(item)
-    return Timeline(items=items, page=page, has_older=len(rows) > ACTIVITY_PER_PAGE)
+    return Timeline(items=items, page=page, has_older=len(entries) > ACTIVITY_PER_PAGE)
+
+
+def _merged(rows: list[dict], corrections: list[dict], *, low: int) -> list[tuple]:
+    """(position, item) in the timeline newest first, for the moves and comments `rows`
+    (from position `low` of theirs) and the `corrections` (from their newest): an item's
+    position is its own list's index plus the number of the other list's items newer
+    than it. Exact for every item that can fall on the page; the others are placed
+    before or after it.
+
+    Only corrections can separate `low` from the page's start, so with `low` above 0 a
+    correction newer than the first row is before the page, and no row at all means the
+    page is past the end (all `len(corrections)` of them were read, else `low` is 0)."""
+    row_keys = sorted(map(_key, rows))  # oldest first, for bisect
+    change_keys = sorted(map(_key, corrections))
+
+    def newer(keys, item) -> int:
+        return len(keys) - bisect_right(keys, _key(item))
+
+    placed = [(low + i + newer(change_keys, row), row) for i, row in enumerate(rows)]
+    if low and not rows:
+        return placed
+    for k, change in enumerate(corrections):
+        if low and _key(change) > _key(rows[0]):
+            continue
+        placed.append((k + low + newer(row_keys, change), change))
+    return placed
+
+
+def _key(item: dict) -> tuple:
+    """A timeline item's place, newest last: its time, kind and id (as the query orders)."""
+    return (item["when"], item["kind"], item["id"])
 
 
 def _only_permission(option) -> bool:
@@ -178,12 +227,17 @@ def detail(request, pk: int):
 
 @require_POST
 def move(request, pk: int):
-    initiative = load(pk, request.user)
+    """Make a stage move. Made or refused, the answer is a redirect to the initiative page
+    (POST/redirect/GET: a refresh shows the page again rather than posting again), and
+    the outcome is a message there: what was done, or everything that is still missing."""
+    initiative = get_object_or_404(Initiative, pk=pk)
     form = MoveForm(request.POST)
     if not form.is_valid():
-        problems = [f"{name}: {' '.join(errors)}" for name, errors in form.errors.items()]
-        messages.error(request, f"That move was not understood. {'; '.join(problems)}")
-        return page(request, initiative, status=400)
+        problems = [
+            f"{form.fields[name].label or name.capitalize()}: {' '.join(errors)}"
+            for name, errors in form.errors.items()
+        ]
+        return refuse(request, pk, f"That move was not understood. {'; '.join(problems)}")
     to = form.cleaned_data["to"]
     try:
         workflow.move(
@@ -194,20 +248,29 @@ def move(request, pk: int):
             duplicate_of=form.cleaned_data["duplicate_of"],
         )
     except ValidationError as exc:
-        messages.error(request, f"That move was not made: {' '.join(exc.messages)}")
-        return page(request, initiative, status=400)
+        return refuse(request, pk, f"That move was not made: {' '.join(exc.messages)}")
     except workflow.MoveForbidden as exc:
         raise PermissionDenied(str(exc)) from None
     except workflow.MoveRefused as exc:
-        messages.error(request, f"Not yet: {Stage(to).label} needs what is listed below.")
-        return page(request, initiative, status=409, refused={"to": to, "unmet": exc.unmet})
+        missing = " ".join(unmet.message for unmet in exc.unmet)
+        return refuse(request, pk, f"Not moved to {Stage(to).label}: {missing}")
     messages.success(request, f"Moved to {Stage(to).label}.")
+    return redirect("improvement:initiative", pk=pk)
+
+
+def refuse(request, pk: int, message: str):
+    """A refused move: back to the initiative page, which shows why (nothing was saved)."""
+    messages.error(request, message)
     return redirect("improvement:initiative", pk=pk)
 
 
 def _edit(request, pk: int, form_class, context_name: str, done: str):
     """Apply a form of initiative fields through the role-checked service."""
     initiative = load(pk, request.user)
+    # The role before the values: someone who may edit none of these fields learns that
+    # (403), not whether their values were valid.
+    if roles.editable_fields(request.user, initiative).isdisjoint(form_class.base_fields):
+        raise PermissionDenied("You may not edit these fields.")
     form = form_class(request.POST, instance=Initiative.objects.get(pk=pk))
     if form.is_valid():
         changes = {name: form.cleaned_data[name] for name in form.changed_data}

@@ -1,10 +1,14 @@
 """Recording numbers on the initiative page: targets and measurements, single or pasted
-in bulk. The same services as the API (metrics.services); errors re-render the page."""
+in bulk, and their corrections — a target edited or deleted, a measurement corrected or
+deleted, with the reason kept in the history. The same services as the API
+(metrics.services), which decide who may and what is refused; a refused recording
+re-renders the initiative page, a refused correction its form (400)."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from config.throttling import rate_limited
 from improvement import roles
@@ -13,11 +17,14 @@ from improvement.views.initiative import initiative_url, load, page
 from metrics import services
 from metrics.forms import (
     BulkMeasurementForm,
+    DeletionForm,
+    MeasurementCorrectionForm,
     MeasurementForm,
+    TargetEditForm,
     TargetForm,
     blank_recording_forms,
 )
-from metrics.models import MeasurementSource, Target
+from metrics.models import Measurement, MeasurementSource, Target
 
 
 @require_POST
@@ -91,17 +98,58 @@ def target_form(request, pk: int):
 
 @require_GET
 def recording_forms(request, pk: int):
-    target = get_object_or_404(
-        Target.objects.select_related("metric", "initiative__owner", "initiative__sponsor"), pk=pk
-    )
-    _check_may_record(request.user, target.initiative)
+    """The target's recording forms (for the owner and the team), then its newest
+    measurements, MEASUREMENTS_PER_PAGE a page (`?page=`), each with its correction and
+    deletion (reviewers see these too: they correct a frozen baseline)."""
+    target = _target(pk)
+    _check_may_correct(request.user, target.initiative)
+    can_record = roles.can_record(request.user, target.initiative)
     return _forms_page(
         request,
         target.initiative,
         "improvement/partials/recording_forms.html",
         title=f"Record measurements of {target.metric.name}",
         target=target,
-        **blank_recording_forms(target),
+        can_record=can_record,
+        measurements=measurements_page(target, page=_page_number(request)),
+        **(blank_recording_forms(target) if can_record else {}),
+    )
+
+
+MEASUREMENTS_PER_PAGE = 50
+
+
+def measurements_page(target: Target, *, page: int) -> dict:
+    """One page of the target's measurements, newest first: one query, one row more than
+    a page to learn whether older ones exist (no COUNT)."""
+    start = (page - 1) * MEASUREMENTS_PER_PAGE
+    rows = list(
+        Measurement.objects.filter(target=target)
+        .order_by("-observed_at", "-id")
+        .only("observed_at", "value", "sample_size", "source", "target_id")[
+            start : start + MEASUREMENTS_PER_PAGE + 1
+        ]
+    )
+    return {
+        "rows": rows[:MEASUREMENTS_PER_PAGE],
+        "page": page,
+        "has_older": len(rows) > MEASUREMENTS_PER_PAGE,
+    }
+
+
+def _page_number(request) -> int:
+    """`?page=` as a page number; the first page for anything else."""
+    text = request.GET.get("page", "")
+    return int(text) if text.isascii() and text.isdigit() and 0 < int(text) < 10**6 else 1
+
+
+def _target(pk: int) -> Target:
+    """The target, its metric, and its initiative with what the roles read (404 if none)."""
+    return get_object_or_404(
+        Target.objects.select_related(
+            "metric", "initiative__owner", "initiative__sponsor"
+        ).prefetch_related("initiative__team"),
+        pk=pk,
     )
 
 
@@ -110,11 +158,229 @@ def _check_may_record(user, initiative) -> None:
         raise PermissionDenied("Only the owner and the team record targets and measurements.")
 
 
-def _forms_page(request, initiative, partial: str, *, title: str, **context):
+def _check_may_correct(user, initiative) -> None:
+    """Who may open a correction at all; the service then says what they may change."""
+    if not (roles.can_record(user, initiative) or roles.is_reviewer(user)):
+        raise PermissionDenied(
+            "Only the owner, the team and reviewers correct targets and measurements."
+        )
+
+
+def _forms_page(request, initiative, partial: str, *, title: str, status: int = 200, **context):
     """The forms alone for htmx, else a page around them."""
     context = {"initiative": initiative, "partial": partial, "title": title, **context}
     template = partial if request.htmx else "improvement/recording_page.html"
-    return render(request, template, context)
+    return render(request, template, context, status=status)
+
+
+# --- corrections ------------------------------------------------------------------------
+# Each form is a page of its own (fetched into the recording page by htmx); it posts as a
+# plain form. Done, it redirects to the initiative page with a message (POST/redirect/
+# GET); refused, the form comes back with the service's words on it (400). The services'
+# PermissionDenied (say, an owner deleting a frozen target) is a 403.
+
+
+def _refused(form, exc: ValidationError) -> None:
+    """Put the service's refusal on the form: on the field it names when the form has it,
+    else above the form, naming the field."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for field, errors in exc.error_dict.items():
+        for error in errors:
+            for message in error.messages:
+                if field in form.fields:
+                    form.add_error(field, message)
+                elif field == "__all__":
+                    form.add_error(None, message)
+                else:
+                    form.add_error(None, f"{field.replace('_', ' ').capitalize()}: {message}")
+
+
+def _posted(request):
+    """The posted data, or None on a GET: the form bound only when something was sent."""
+    return request.POST if request.method == "POST" else None
+
+
+def _done(request, target: Target, message: str):
+    messages.success(request, message)
+    return redirect(initiative_url(target.initiative_id) + f"#target-{target.pk}")
+
+
+@require_http_methods(["GET", "POST"])
+def target_edit(request, pk: int):
+    target = _target(pk)  # as it stands, for the page
+    _check_may_correct(request.user, target.initiative)
+    reviewer = roles.is_reviewer(request.user)
+    # The form and the service work on a copy: a ModelForm writes what it validates into
+    # its instance (and the service what it checks), while the page names the target as
+    # it stands. The copy still knows its evidence as loaded (Target.from_db), which is
+    # what the service compares.
+    editing = Target.objects.select_related("metric", "initiative").get(pk=pk)
+    options = {"instance": editing, "reviewer": reviewer, "auto_id": f"id_target{pk}_%s"}
+    form = TargetEditForm(_posted(request), **options)
+    if request.method == "GET":
+        return _target_form(request, target, form, reviewer=reviewer)
+    if form.is_valid():
+        changes = form.changes()
+        if not changes:
+            return _done(request, target, "Nothing changed.")
+        try:
+            services.update_target(
+                target=editing,
+                actor=request.user,
+                changes=changes,
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as exc:
+            _refused(form, exc)
+        else:
+            return _done(request, target, f"Target on {editing.metric.name} saved.")
+    return _target_form(request, target, form, reviewer=reviewer, status=400)
+
+
+def _target_form(request, target: Target, form, *, reviewer: bool, status: int = 200):
+    return _forms_page(
+        request,
+        target.initiative,
+        "improvement/partials/target_edit_form.html",
+        title=f"Edit the target on {target.metric.name}",
+        target=target,
+        form=form,
+        reviewer=reviewer,
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def target_delete(request, pk: int):
+    target = _target(pk)
+    _check_may_correct(request.user, target.initiative)
+    # Before the freeze the owner and the team delete it; after, a reviewer, with a reason.
+    allowed = (
+        roles.is_reviewer(request.user)
+        if target.is_frozen
+        else roles.can_record(request.user, target.initiative)
+    )
+    form = DeletionForm(
+        _posted(request), always=target.is_frozen, auto_id=f"id_target{pk}_delete_%s"
+    )
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            name = target.metric.name
+            try:
+                services.delete_target(
+                    target=target, actor=request.user, reason=form.cleaned_data["reason"]
+                )
+            except ValidationError as exc:
+                _refused(form, exc)
+            else:
+                messages.success(request, f"Target on {name} deleted.")
+                return redirect(initiative_url(target.initiative_id) + "#targets")
+    return _forms_page(
+        request,
+        target.initiative,
+        "improvement/partials/target_delete_form.html",
+        title=f"Delete the target on {target.metric.name}",
+        target=target,
+        form=form,
+        allowed=allowed,
+        status=status,
+    )
+
+
+def _measurement(pk: int) -> Measurement:
+    """The measurement, its target and metric, and the initiative with what the roles and
+    the service read (404 if none)."""
+    return get_object_or_404(
+        Measurement.objects.select_related(
+            "target__metric", "target__initiative__owner", "target__initiative__sponsor"
+        ).prefetch_related("target__initiative__team"),
+        pk=pk,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def measurement_edit(request, pk: int):
+    measurement = _measurement(pk)
+    target = measurement.target
+    _check_may_correct(request.user, target.initiative)
+    initial = _as_it_was(measurement)
+    form = MeasurementCorrectionForm(_posted(request), initial=initial, auto_id=f"id_m{pk}_%s")
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            changes = form.changes()
+            if not changes:
+                return _done(request, target, "Nothing changed.")
+            try:
+                services.correct_measurement(
+                    measurement=measurement,
+                    actor=request.user,
+                    changes=changes,
+                    reason=form.cleaned_data["reason"],
+                )
+            except ValidationError as exc:
+                _refused(form, exc)
+            else:
+                return _done(request, target, f"Measurement of {target.metric.name} corrected.")
+    return _measurement_page(
+        request, target, initial, "measurement_correction_form.html", form, "Correct", status
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def measurement_delete(request, pk: int):
+    measurement = _measurement(pk)
+    target = measurement.target
+    _check_may_correct(request.user, target.initiative)
+    was = _as_it_was(measurement)
+    form = DeletionForm(_posted(request), auto_id=f"id_m{pk}_delete_%s")
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                services.delete_measurement(
+                    measurement=measurement,
+                    actor=request.user,
+                    reason=form.cleaned_data["reason"],
+                )
+            except ValidationError as exc:
+                _refused(form, exc)
+            else:
+                return _done(request, target, f"Measurement of {target.metric.name} deleted.")
+    return _measurement_page(
+        request, target, was, "measurement_delete_form.html", form, "Delete", status
+    )
+
+
+def _as_it_was(measurement: Measurement) -> dict:
+    """The measurement as loaded, for the page: a refused correction leaves the typed
+    values on the object (the service sets them before it checks them)."""
+    return {
+        "pk": measurement.pk,
+        "observed_at": measurement.observed_at,
+        "value": measurement.value,
+        "sample_size": measurement.sample_size,
+    }
+
+
+def _measurement_page(request, target, was: dict, partial: str, form, verb: str, status: int):
+    return _forms_page(
+        request,
+        target.initiative,
+        f"improvement/partials/{partial}",
+        title=f"{verb} the measurement of {target.metric.name} at "
+        f"{timezone.localtime(was['observed_at']):%Y-%m-%d %H:%M}",
+        target=target,
+        was=was,
+        form=form,
+        status=status,
+    )
 
 
 @require_POST

@@ -2,22 +2,29 @@
 signal alerts.
 
 Results are computed by jobs, so the admin shows them but does not let anyone type them
-in; a frozen baseline cannot be edited here either (DESIGN.md, "Metrics and results").
+in. Targets and measurements are written only through metrics.services, here as in the
+app: a target's page saves through update_target (a frozen baseline changes only as a
+reviewer's correction, with a reason), measurements come in through the import page.
 """
 
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.forms.models import BaseInlineFormSet
+from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.html import format_html
+from simple_history.admin import SimpleHistoryAdmin
 
+from metrics import services
 from metrics.admin import import_page
 
 # Importing them registers the review desk and the quarter closes.
 from metrics.models import (
+    TEXT_MAX_LENGTH,
     Measurement,
     Metric,
+    QuarterlyResult,
     ResultSnapshot,
     SignalAlert,
     Target,
@@ -40,19 +47,36 @@ class MetricAdmin(admin.ModelAdmin):
 
 
 class TargetForm(forms.ModelForm):
-    """Disables a frozen target's baseline fields.
+    """A target's page: saved through metrics.services.update_target, whose rules are
+    checked here so that a refusal shows on the form. A frozen target's evidence changes
+    only as a reviewer's correction, with the reason given below."""
 
-    TargetAdmin makes them read-only itself, but an inline's get_readonly_fields() is
-    given the initiative, not each row's target, so the inline needs the form to do it.
-    A disabled field keeps its stored value whatever the POST says.
-    """
+    reason = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=TEXT_MAX_LENGTH,
+        help_text="Why, when correcting a frozen baseline: kept in the history.",
+    )
+    actor = None  # set per request by TargetAdmin.get_form
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance.is_frozen:
-            for name in BASELINE_FIELDS:
-                if name in self.fields:
-                    self.fields[name].disabled = True
+    def clean(self):
+        cleaned = super().clean()
+        changes = {f: cleaned[f] for f in self.changed_data if f in cleaned and f != "reason"}
+        try:
+            services.check_target_update(
+                target=self.instance,
+                actor=self.actor,
+                changes=changes,
+                reason=cleaned.get("reason", ""),
+            )
+        except PermissionDenied as exc:
+            raise forms.ValidationError(str(exc)) from None
+        return cleaned
+
+    def _post_clean(self):
+        # The service validated the instance (full_clean, with the correction's reason);
+        # the form's own model validation would refuse the frozen fields without it.
+        pass
 
 
 class FrozenFilter(admin.SimpleListFilter):
@@ -68,11 +92,28 @@ class FrozenFilter(admin.SimpleListFilter):
         return queryset
 
 
-class TargetInline(admin.TabularInline):
+class ReadOnlyInline(admin.TabularInline):
+    """Shown, never written here: the rows are changed on their own admin page or in the
+    app, through their service."""
+
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class TargetInline(ReadOnlyInline):
     """The targets on an initiative's page (registered on InitiativeAdmin)."""
 
     model = Target
-    form = TargetForm
     fields = [
         "metric",
         "is_primary",
@@ -87,10 +128,7 @@ class TargetInline(admin.TabularInline):
         "value_per_unit",
         "benefit_type",
     ]
-    readonly_fields = ["baseline_source", "baseline_n", "frozen_at"]
-    autocomplete_fields = ["metric"]
-    extra = 0
-    show_change_link = True
+    readonly_fields = fields
 
     def get_queryset(self, request):
         # Each row's heading is str(target), which reads the metric.
@@ -111,20 +149,23 @@ class RecentMeasurementsFormSet(BaseInlineFormSet):
         return self._recent
 
 
-class MeasurementInline(admin.TabularInline):
+class MeasurementInline(ReadOnlyInline):
     model = Measurement
     formset = RecentMeasurementsFormSet
     fields = ["observed_at", "value", "sample_size", "source", "recorded_by"]
-    readonly_fields = ["recorded_by"]
+    readonly_fields = fields
     ordering = ["-observed_at"]
-    extra = 1
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("recorded_by")
 
 
 @admin.register(Target)
-class TargetAdmin(admin.ModelAdmin):
+class TargetAdmin(SimpleHistoryAdmin):
+    """Targets are added in the app (or the API); here a target is corrected, through
+    the service, or deleted while its baseline is open. The History button shows every
+    change: who, when, old → new and why."""
+
     form = TargetForm
     list_display = [
         "metric",
@@ -138,12 +179,13 @@ class TargetAdmin(admin.ModelAdmin):
     ]
     list_filter = ["is_primary", FrozenFilter, "benefit_type", "metric__pillar"]
     search_fields = ["metric__name", "initiative__title"]
-    autocomplete_fields = ["initiative", "metric"]
-    readonly_fields = [*FREEZE_FIELDS, "created_at", "all_measurements"]
+    autocomplete_fields = ["metric"]
+    readonly_fields = ["initiative", *FREEZE_FIELDS, "created_at", "all_measurements"]
     fieldsets = [
         (None, {"fields": ["initiative", "metric", "is_primary"]}),
         ("Baseline", {"fields": list(BASELINE_FIELDS)}),
         ("Target", {"fields": ["target_value", "target_date", "value_per_unit", "benefit_type"]}),
+        ("Correction", {"fields": ["reason"]}),
         (None, {"fields": ["all_measurements", "created_at"]}),
     ]
     inlines = [MeasurementInline]
@@ -155,10 +197,43 @@ class TargetAdmin(admin.ModelAdmin):
         # selected related rows.
         return super().get_queryset(request).select_related("metric", "initiative")
 
-    def get_readonly_fields(self, request, obj=None):
-        if obj is not None and obj.is_frozen:
-            return [*BASELINE_FIELDS, "created_at", "all_measurements"]
-        return super().get_readonly_fields(request, obj)
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.actor = request.user
+        return form
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        # A frozen target is deleted in the app by a reviewer, with a reason.
+        return super().has_delete_permission(request, obj) and not (obj and obj.is_frozen)
+
+    def save_model(self, request, obj, form, change):
+        changes = {f: form.cleaned_data[f] for f in form.changed_data if f != "reason"}
+        services.update_target(
+            target=obj, actor=request.user, changes=changes, reason=form.cleaned_data["reason"]
+        )
+
+    def delete_model(self, request, obj):
+        services.delete_target(target=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for target in queryset:
+            services.delete_target(target=target, actor=request.user)
+
+    def get_deleted_objects(self, objs, request):
+        """Django's confirmation page, with a closed quarter's ledger rows (and a frozen
+        target) listed as what prevents the delete."""
+        deleted, counts, perms, protected = super().get_deleted_objects(objs, request)
+        for target in objs:
+            if target.is_frozen:
+                protected.append(f"{target}: its baseline is frozen (delete it in the app)")
+        closed = QuarterlyResult.objects.closed().filter(target__in=list(objs))
+        protected += [f"Ledger row {row} of a closed quarter" for row in closed]
+        if protected:
+            perms = set()  # the page then names what protects them, not a permission
+        return deleted, counts, perms, protected
 
     @admin.display(boolean=True, ordering="frozen_at", description="frozen")
     def frozen(self, obj):
@@ -172,22 +247,12 @@ class TargetAdmin(admin.ModelAdmin):
         count = obj.measurements.count()
         return format_html('<a href="{}?target__id__exact={}">All {}</a>', url, obj.pk, count)
 
-    def save_formset(self, request, form, formset, change):
-        if formset.model is not Measurement:
-            return super().save_formset(request, form, formset, change)
-        # Measurements entered here were recorded by the person saving the page.
-        measurements = formset.save(commit=False)
-        for measurement in formset.deleted_objects:
-            measurement.delete()
-        for measurement in measurements:
-            if measurement.recorded_by_id is None:
-                measurement.recorded_by = request.user
-            measurement.save()
-        formset.save_m2m()
-
 
 @admin.register(Measurement)
-class MeasurementAdmin(admin.ModelAdmin):
+class MeasurementAdmin(SimpleHistoryAdmin):
+    """Measurements are recorded and corrected in the app, the API or the import page
+    here, all through metrics.services; this list shows them and their history."""
+
     list_display = [
         "observed_at",
         "value",
@@ -201,17 +266,20 @@ class MeasurementAdmin(admin.ModelAdmin):
     list_select_related = ["target__metric", "target__initiative", "recorded_by"]
     search_fields = ["target__metric__name", "target__initiative__title"]
     date_hierarchy = "observed_at"
-    autocomplete_fields = ["target"]
-    readonly_fields = ["recorded_by", "created_at"]
 
     @admin.display(ordering="target__initiative__title")
     def initiative(self, obj):
         return obj.target.initiative
 
-    def save_model(self, request, obj, form, change):
-        if obj.recorded_by_id is None and not change:
-            obj.recorded_by = request.user
-        super().save_model(request, obj, form, change)
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def add_view(self, request, form_url="", extra_context=None):
+        # One at a time goes through the same import: a file, a preview, a confirm.
+        return redirect("admin:metrics_measurement_import")
 
     def get_urls(self):
         return [

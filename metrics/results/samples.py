@@ -248,6 +248,24 @@ def _samples(
     )
 
 
+def subset(samples: Samples, part: np.ndarray) -> Samples:
+    """The targets at positions `part` (an index array) of `samples`, as Samples."""
+    picked = part.tolist()
+    ids = {samples.target_id[i] for i in picked}
+    columns = {}
+    for f in fields(samples):
+        value = getattr(samples, f.name)
+        if isinstance(value, stats.SampleColumns):
+            columns[f.name] = _take(value, part)
+        elif isinstance(value, dict):
+            columns[f.name] = {pk: v for pk, v in value.items() if pk in ids}
+        elif isinstance(value, np.ndarray):
+            columns[f.name] = value[part]
+        else:
+            columns[f.name] = [value[i] for i in picked] if value else value
+    return Samples(**columns)
+
+
 def _take(columns: stats.SampleColumns, part) -> stats.SampleColumns:
     return stats.SampleColumns(**{f.name: getattr(columns, f.name)[part] for f in fields(columns)})
 

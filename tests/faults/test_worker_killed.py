@@ -109,7 +109,8 @@ def build_programme(seed: int = 7) -> set[int]:
         )
         charted = TargetFactory(
             initiative=control,
-            baseline_value=30.0,
+            baseline_value=30.0,  # as frozen from the window
+            baseline_source="window",
             baseline_start=CHANGE - dt.timedelta(days=20),
             baseline_end=CHANGE - dt.timedelta(days=1),
         )

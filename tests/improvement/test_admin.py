@@ -1,6 +1,7 @@
-"""The admin pages of the improvement app: every model lists, adds and changes as it
-should, an idea added there starts in the submitted stage, and the stage history cannot
-be rewritten. The metrics models' admin is in tests/metrics/test_admin.py."""
+"""The admin pages of the improvement app: every model lists and changes as it should,
+an initiative is saved through its service (the rules, the notices, the history), and
+the stage history cannot be rewritten. The metrics models' admin is in
+tests/metrics/test_admin.py."""
 
 import pytest
 from django.apps import apps
@@ -29,7 +30,7 @@ from tests.factories import (
 # model, factory for a row, text the changelist shows for that row, add page status
 CASES = [
     pytest.param(Area, AreaFactory, lambda o: o.name, 200, id="area"),
-    pytest.param(Initiative, TriagedInitiativeFactory, lambda o: o.title, 200, id="initiative"),
+    pytest.param(Initiative, TriagedInitiativeFactory, lambda o: o.title, 403, id="initiative"),
     pytest.param(
         StageTransition,
         StageTransitionFactory,
@@ -37,46 +38,86 @@ CASES = [
         403,
         id="stage-transition",
     ),
-    pytest.param(Support, SupportFactory, lambda o: o.initiative.title, 200, id="support"),
-    pytest.param(Comment, CommentFactory, lambda o: o.initiative.title, 200, id="comment"),
+    pytest.param(Support, SupportFactory, lambda o: o.initiative.title, 403, id="support"),
+    pytest.param(Comment, CommentFactory, lambda o: o.initiative.title, 403, id="comment"),
     pytest.param(
-        Notification, NotificationFactory, lambda o: o.recipient.username, 200, id="notification"
+        Notification, NotificationFactory, lambda o: o.recipient.username, 403, id="notification"
     ),
 ]
 
-# Viewable in the admin, never edited there.
-READ_ONLY = {StageTransition}
+# Viewable in the admin, never edited there: written in the app through their services.
+READ_ONLY = {StageTransition, Support, Comment, Notification}
 
 
 def test_it_registers_every_model():
     for app in ("improvement", "metrics"):
         for model in apps.get_app_config(app).get_models():
+            if model.__name__.startswith("Historical"):
+                continue  # shown through each model's History button
             assert admin.site.is_registered(model), model
 
 
-def test_it_adds_an_idea_in_the_submitted_stage(admin_client, admin_user):
-    area = AreaFactory()
-    url = admin_url(Initiative, "add")
-    page = admin_client.get(url)
-    assert page.context["adminform"].form["submitted_by"].value() == admin_user.pk
+def test_it_adds_no_idea_in_the_admin(admin_client):
+    """Ideas are submitted in the app or the API, through improvement.services."""
+    assert admin_client.get(admin_url(Initiative, "add")).status_code == 403
+    assert admin_client.post(admin_url(Initiative, "add"), {"title": "x"}).status_code == 403
+    assert not Initiative.objects.exists()
 
-    response = admin_client.post(
-        url,
-        form_data(
-            page,
-            {
-                "title": "Label bins by pick frequency",
-                "problem_statement": "Pickers walk too far.",
-                "pillar": "operational",
-                "area": area.pk,
-            },
-        ),
-    )
+
+def test_it_saves_an_initiative_through_the_service_with_the_assignment_notice(
+    admin_client, admin_user
+):
+    initiative = TriagedInitiativeFactory()
+    new_owner = UserFactory()
+    url = admin_url(Initiative, "change", initiative.pk)
+    page = admin_client.get(url)
+
+    response = admin_client.post(url, form_data(page, {"owner": new_owner.pk}))
 
     assert response.status_code == 302
-    idea = Initiative.objects.get(title="Label bins by pick frequency")
-    assert idea.stage == "submitted"
-    assert idea.submitted_by == admin_user
+    initiative.refresh_from_db()
+    assert initiative.owner == new_owner
+    notice = Notification.objects.get(recipient=new_owner)
+    assert notice.initiative == initiative
+    change = initiative.audit.latest()
+    assert (change.history_user, change.owner_id) == (admin_user, new_owner.pk)
+
+
+def test_it_refuses_to_leave_an_active_initiative_without_an_owner(admin_client):
+    initiative = TriagedInitiativeFactory(stage="plan", methodology="pdca")
+    owner = initiative.owner
+    url = admin_url(Initiative, "change", initiative.pk)
+    page = admin_client.get(url)
+
+    response = admin_client.post(url, form_data(page, {"owner": ""}))
+
+    assert response.status_code == 200
+    assert "always has an owner" in response.content.decode()
+    initiative.refresh_from_db()
+    assert initiative.owner == owner
+
+
+def test_it_asks_a_reason_to_correct_what_a_gate_checked(admin_client, admin_user):
+    initiative = TriagedInitiativeFactory(
+        stage="check", methodology="pdca", implemented_on="2026-03-02"
+    )
+    url = admin_url(Initiative, "change", initiative.pk)
+    page = admin_client.get(url)
+
+    refused = admin_client.post(url, form_data(page, {"implemented_on": "2026-03-09"}))
+    accepted = admin_client.post(
+        url,
+        form_data(page, {"implemented_on": "2026-03-09", "reason": "Went live a week later."}),
+    )
+
+    assert refused.status_code == 200
+    assert "give the reason for the correction" in refused.content.decode()
+    assert accepted.status_code == 302
+    initiative.refresh_from_db()
+    assert str(initiative.implemented_on) == "2026-03-09"
+    change = initiative.audit.latest()
+    assert change.history_change_reason == "Went live a week later."
+    assert change.history_user == admin_user
 
 
 # --- Stage history ------------------------------------------------------------------
@@ -115,6 +156,7 @@ def test_it_saves_an_initiative_without_touching_its_history(admin_client):
     assert initiative.title == "Renamed"
     assert move.note == "accepted"
     assert initiative.history.count() == 1
+    assert initiative.audit.latest().title == "Renamed"
 
 
 def test_it_refuses_to_delete_an_initiative_with_history(admin_client):

@@ -4,6 +4,7 @@ STALE_DAYS get one reminder, in the app and by email, at most once in six days."
 import datetime as dt
 
 import pytest
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from improvement.models import Methodology, Notification, NotificationKind, Stage
@@ -86,12 +87,11 @@ def test_it_does_not_remind_about_an_inactive_initiative(stage, fields):
     assert not Notification.objects.exists()
 
 
-def test_it_does_not_remind_without_an_owner():
-    initiative_in(Stage.DO, moved_days_ago=40, owner=None)
+def test_an_initiative_in_progress_always_has_an_owner_to_remind():
+    with pytest.raises(IntegrityError), transaction.atomic():
+        initiative_in(Stage.DO, moved_days_ago=40, owner=None)
 
-    sent = remind_stale()
-
-    assert sent == 0
+    assert remind_stale() == 0
     assert not Notification.objects.exists()
 
 

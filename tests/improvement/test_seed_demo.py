@@ -354,10 +354,16 @@ def test_it_leaves_initiatives_the_workflow_can_move_on(db, stage, to):
         for target in Target.objects.filter(initiative=initiative):
             window = target.measurements.filter(
                 observed_at__date__range=(target.baseline_start, target.baseline_end)
-            ).values_list("value", flat=True)
+            ).values_list("value", "sample_size")
+            values = [value for value, _ in window]
             assert target.is_frozen
             assert target.baseline_n == len(window) >= 10
-            assert target.baseline_value == pytest.approx(statistics.fmean(window))
+            if target.metric.chart_kind == ChartKind.PROPORTION:
+                # A proportion's baseline is pooled on the counts: Σ p·n / Σ n.
+                expected = sum(v * n for v, n in window) / sum(n for _, n in window)
+            else:
+                expected = statistics.fmean(values)
+            assert target.baseline_value == pytest.approx(expected)
 
 
 def test_it_leaves_results_to_the_jobs(db):

@@ -78,7 +78,7 @@ def test_it_reads_the_window_in_the_local_time_zone(methodology, source, to, adm
     settings.TIME_ZONE = "Europe/Paris"
     paris = ZoneInfo("Europe/Paris")
     initiative = ready(methodology, source)
-    target = TargetFactory(initiative=initiative, baseline_value=None, **JANUARY)
+    target = TargetFactory(initiative=initiative, baseline_value=None, target_value=1.0, **JANUARY)
     measure(
         target,
         # 23:30 UTC on 31 December is 00:30 on 1 January in Paris: inside.
@@ -97,7 +97,7 @@ def test_it_reads_the_window_in_the_local_time_zone(methodology, source, to, adm
 @pytest.mark.parametrize(("methodology", "source", "to"), FREEZING_MOVES, ids=ids)
 def test_it_keeps_a_hand_entered_baseline_as_entered(methodology, source, to, admin_user):
     initiative = ready(methodology, source)
-    target = TargetFactory(initiative=initiative, baseline_value=12.5, **JANUARY)
+    target = TargetFactory(initiative=initiative, baseline_value=12.5)
     measure(target, (utc(2026, 1, 2, 9, 0), 100.0), (utc(2026, 1, 3, 9, 0), 200.0))
 
     workflow.move(initiative=initiative, to=to, actor=admin_user)
@@ -115,9 +115,9 @@ def test_it_keeps_a_hand_entered_baseline_as_entered(methodology, source, to, ad
 @pytest.mark.parametrize(("methodology", "source", "to"), FREEZING_MOVES, ids=ids)
 def test_it_freezes_every_unfrozen_target_at_once(methodology, source, to):
     initiative = ready(methodology, source)
-    manual = TargetFactory(initiative=initiative, baseline_value=3.0)
+    manual = TargetFactory(initiative=initiative, baseline_value=3.0, target_value=1.0)
     windowed = TargetFactory(
-        initiative=initiative, is_primary=False, baseline_value=None, **JANUARY
+        initiative=initiative, is_primary=False, baseline_value=None, target_value=1.0, **JANUARY
     )
     measure(windowed, (utc(2026, 1, 4, 9, 0), 7.0))
 
@@ -142,6 +142,7 @@ def test_it_leaves_an_already_frozen_baseline_alone(methodology, source, to, adm
     target = TargetFactory(
         initiative=initiative,
         baseline_value=5.0,
+        target_value=1.0,
         baseline_source=BaselineSource.WINDOW,
         baseline_n=4,
         frozen_at=earlier,

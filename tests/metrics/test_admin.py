@@ -43,8 +43,9 @@ class AnyQuarterCloseFactory(QuarterCloseFactory):
 # model, factory for a row, text the changelist shows for that row, add page status
 CASES = [
     pytest.param(Metric, MetricFactory, lambda o: o.name, 200, id="metric"),
-    pytest.param(Target, TargetFactory, lambda o: o.metric.name, 200, id="target"),
-    pytest.param(Measurement, MeasurementFactory, lambda o: str(o.target), 200, id="measurement"),
+    pytest.param(Target, TargetFactory, lambda o: o.metric.name, 403, id="target"),
+    # Its add page is the import page.
+    pytest.param(Measurement, MeasurementFactory, lambda o: str(o.target), 302, id="measurement"),
     pytest.param(
         ResultSnapshot, ResultSnapshotFactory, lambda o: str(o.target), 403, id="result-snapshot"
     ),
@@ -62,7 +63,7 @@ CASES = [
 ]
 
 # Viewable in the admin, never edited there.
-READ_ONLY = {ResultSnapshot, SignalAlert}
+READ_ONLY = {ResultSnapshot, SignalAlert, Measurement}
 
 
 # --- Frozen baselines ---------------------------------------------------------------
@@ -77,17 +78,34 @@ def frozen_target(**kwargs):
     )
 
 
-def test_it_keeps_a_frozen_baseline_on_the_target_page(admin_client):
+def test_it_keeps_a_frozen_baseline_without_a_reason(admin_client):
     target = frozen_target()
     url = admin_url(Target, "change", target.pk)
     page = admin_client.get(url)
-    assert b'name="baseline_value"' not in page.content
 
     response = admin_client.post(url, form_data(page, {"baseline_value": "99"}))
 
-    assert response.status_code == 302
+    assert response.status_code == 200
+    assert "Give the reason for this correction" in response.content.decode()
     target.refresh_from_db()
     assert target.baseline_value == 10.0
+
+
+def test_it_corrects_a_frozen_baseline_with_a_reason_in_the_history(admin_client, admin_user):
+    target = frozen_target(target_value=8.0)
+    url = admin_url(Target, "change", target.pk)
+    page = admin_client.get(url)
+
+    response = admin_client.post(
+        url, form_data(page, {"baseline_value": "12", "reason": "Typed 10 for 12."})
+    )
+
+    assert response.status_code == 302
+    target.refresh_from_db()
+    assert target.baseline_value == 12.0
+    change = target.audit.latest()
+    assert (change.history_user, change.history_change_reason) == (admin_user, "Typed 10 for 12.")
+    assert change.diff_against(change.prev_record).changed_fields == ["baseline_value"]
 
 
 def test_it_edits_a_baseline_that_is_not_frozen(admin_client):
@@ -102,28 +120,43 @@ def test_it_edits_a_baseline_that_is_not_frozen(admin_client):
     assert target.baseline_value == 12.5
 
 
-def test_it_keeps_a_frozen_baseline_in_the_initiative_targets(admin_client):
+def test_it_shows_the_initiatives_targets_read_only(admin_client):
     frozen = frozen_target()
-    open_target = TargetFactory(initiative=frozen.initiative, is_primary=False)
     url = admin_url(Initiative, "change", frozen.initiative.pk)
+
     page = admin_client.get(url)
-    data = form_data(page)
-    index = {data[f"targets-{i}-id"]: i for i in range(2)}
 
-    response = admin_client.post(
-        url,
-        data
-        | {
-            f"targets-{index[frozen.pk]}-baseline_value": "99",
-            f"targets-{index[open_target.pk]}-baseline_value": "7.5",
-        },
-    )
+    assert page.status_code == 200
+    assert b'name="targets-0-baseline_value"' not in page.content
+    assert frozen.metric.name in page.content.decode()
 
-    assert response.status_code == 302
-    frozen.refresh_from_db()
-    open_target.refresh_from_db()
-    assert frozen.baseline_value == 10.0
-    assert open_target.baseline_value == 7.5
+
+def closed_row() -> QuarterlyResult:
+    target = TargetFactory()
+    row = QuarterlyResultFactory(initiative=target.initiative, target=target, year=2026, quarter=1)
+    QuarterCloseFactory(year=2026, quarter=1)
+    return row
+
+
+def test_it_refuses_to_delete_a_target_of_a_closed_quarter(admin_client):
+    row = closed_row()
+    url = admin_url(Target, "delete", row.target.pk)
+
+    page = admin_client.get(url)
+    response = admin_client.post(url, {"post": "yes"})
+
+    assert "closed quarter" in page.content.decode()
+    assert response.status_code in (200, 403)
+    assert Target.objects.filter(pk=row.target.pk).exists()
+    assert QuarterlyResult.objects.get(pk=row.pk).target_id == row.target_id
+
+
+def test_it_refuses_to_delete_an_initiative_of_a_closed_quarter(admin_client):
+    row = closed_row()
+
+    admin_client.post(admin_url(Initiative, "delete", row.initiative.pk), {"post": "yes"})
+
+    assert QuarterlyResult.objects.filter(pk=row.pk, target=row.target).exists()
 
 
 # --- Measurements on a target ---------------------------------------------------------
@@ -148,23 +181,23 @@ def test_it_shows_only_the_latest_measurements_on_a_target(admin_client):
     listed = admin_client.get(link.group(1))
     assert listed.context["cl"].result_count == MEASUREMENT_INLINE_ROWS + 5
 
-    new = f"measurements-{MEASUREMENT_INLINE_ROWS}"
-    response = admin_client.post(
-        url,
-        form_data(page)
-        | {
-            "measurements-TOTAL_FORMS": MEASUREMENT_INLINE_ROWS + 1,
-            f"{new}-observed_at_0": "2026-12-01",
-            f"{new}-observed_at_1": "09:00",
-            f"{new}-value": "8.25",
-            f"{new}-source": "web",
-        },
-    )
 
-    assert response.status_code == 302
-    assert target.measurements.count() == MEASUREMENT_INLINE_ROWS + 6
-    added = target.measurements.get(value=8.25)
-    assert added.recorded_by.username == "admin"
+def test_it_records_measurements_only_through_the_import(admin_client):
+    measurement = MeasurementFactory(value=9.5)
+    change = admin_url(Measurement, "change", measurement.pk)
+
+    assert admin_client.get(admin_url(Measurement, "add")).url == reverse(
+        "admin:metrics_measurement_import"
+    )
+    assert admin_client.post(change, {"value": "1e300"}).status_code == 403
+    assert (
+        admin_client.post(
+            admin_url(Measurement, "delete", measurement.pk), {"post": "yes"}
+        ).status_code
+        == 403
+    )
+    measurement.refresh_from_db()
+    assert measurement.value == 9.5
 
 
 # --- Quarterly ledger ---------------------------------------------------------------

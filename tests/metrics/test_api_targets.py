@@ -49,8 +49,6 @@ def new_target(of_metric, **overrides):
         "metric": of_metric.pk,
         "is_primary": True,
         "baseline_value": 12.5,
-        "baseline_start": "2026-01-01",
-        "baseline_end": "2026-01-31",
         "target_value": 8,
         "target_date": "2026-12-31",
         "value_per_unit": "1500.0000",
@@ -60,9 +58,11 @@ def new_target(of_metric, **overrides):
 
 
 def frozen_target(**fields):
+    """Frozen from its January window, whose mean was 10."""
     return TargetFactory(
         frozen_at=timezone.now(),
-        baseline_source="manual",
+        baseline_source="window",
+        baseline_value=10.0,
         baseline_start=dt.date(2026, 1, 1),
         baseline_end=dt.date(2026, 1, 31),
         **fields,
@@ -85,10 +85,7 @@ def test_it_creates_a_target_with_every_contract_field(owner_client, initiative)
     assert target.metric == metric
     assert target.is_primary
     assert target.baseline_value == 12.5
-    assert (target.baseline_start, target.baseline_end) == (
-        dt.date(2026, 1, 1),
-        dt.date(2026, 1, 31),
-    )
+    assert (target.baseline_start, target.baseline_end) == (None, None)
     assert (target.target_value, target.target_date) == (8.0, dt.date(2026, 12, 31))
     assert float(target.value_per_unit) == 1500
     assert target.benefit_type == BenefitType.SOFT
@@ -140,7 +137,9 @@ def test_it_answers_404_for_targets_of_an_unknown_initiative(api_as):
 
 
 def test_it_refuses_a_baseline_window_ending_before_it_starts(owner_client, initiative):
-    body = new_target(MetricFactory(), baseline_start="2026-02-01", baseline_end="2026-01-01")
+    body = new_target(
+        MetricFactory(), baseline_value=None, baseline_start="2026-02-01", baseline_end="2026-01-01"
+    )
 
     response = owner_client.post(f"/api/initiatives/{initiative.pk}/targets/", body)
 
@@ -297,12 +296,13 @@ def test_it_refuses_a_frozen_baseline_change(api_as, field, value):
     assert getattr(target, field) == before
 
 
-def test_it_refuses_a_frozen_baseline_change_even_to_an_admin(api_as):
+def test_it_refuses_a_frozen_baseline_change_even_to_an_admin_without_a_reason(api_as):
     target = frozen_target()
 
     response = api_as(AdminFactory()).patch(f"/api/targets/{target.pk}/", {"baseline_value": 1})
 
     assert response.status_code == 400
+    assert list(response.json()) == ["reason"]
     target.refresh_from_db()
     assert target.baseline_value == 10.0
 
@@ -322,7 +322,6 @@ def test_it_refuses_a_whole_patch_with_a_frozen_baseline_field(api_as):
 @pytest.mark.parametrize(
     ("field", "value", "stored"),
     [
-        ("target_value", 7.0, 7.0),
         ("target_date", "2027-06-30", dt.date(2027, 6, 30)),
         ("benefit_type", "avoidance", "avoidance"),
     ],
@@ -339,7 +338,9 @@ def test_it_still_edits_other_fields_of_a_frozen_target(api_as, field, value, st
 
 
 def test_it_refuses_a_window_ending_before_the_saved_start(api_as):
-    target = TargetFactory(baseline_start=dt.date(2026, 2, 1), baseline_end=dt.date(2026, 2, 28))
+    target = TargetFactory(
+        baseline_value=None, baseline_start=dt.date(2026, 2, 1), baseline_end=dt.date(2026, 2, 28)
+    )
 
     response = api_as(target.initiative.owner).patch(
         f"/api/targets/{target.pk}/", {"baseline_end": "2026-01-15"}

@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from metrics.models import Measurement, Metric, QuarterlyResult, ResultSnapshot, Target
+from metrics.models import MAX_VALUE, Measurement, Metric, QuarterlyResult, ResultSnapshot, Target
 from tests.constraints import assert_insert_refused, assert_refused
 from tests.factories import (
     MeasurementFactory,
@@ -115,10 +115,17 @@ def test_it_refuses_a_measurement_that_is_not_finite(value):
     assert_refused(Measurement.objects.filter(pk=measurement.pk), value=value)
 
 
-def test_it_accepts_the_largest_finite_measurement():
-    measurement = MeasurementFactory(value=1.7976931348623157e308)
+def test_it_accepts_a_measurement_at_the_end_of_the_range():
+    measurement = MeasurementFactory(value=-MAX_VALUE)
     measurement.refresh_from_db()
-    assert measurement.value == 1.7976931348623157e308
+    assert measurement.value == -1e15
+
+
+@pytest.mark.parametrize("value", [1.0000001e15, -1e300, 1.7976931348623157e308])
+def test_it_refuses_a_measurement_beyond_the_range(value):
+    """Written by any path, the admin's old form included: one such value made the
+    results query overflow for every target (issue 12)."""
+    assert_insert_refused(MeasurementFactory, value=value)
 
 
 def test_it_refuses_a_second_measurement_at_the_same_time():

@@ -6,6 +6,7 @@ import datetime as dt
 import math
 from decimal import Decimal
 
+import numpy as np
 import pytest
 from django.db import OperationalError, connection
 from django.test.utils import CaptureQueriesContext
@@ -46,7 +47,7 @@ def controlled_target(db, settings):
     initiative = LiveInitiativeFactory(stage=Stage.CONTROL, methodology=Methodology.DMAIC)
     target = TargetFactory(
         initiative=initiative,
-        baseline_value=20.0,
+        baseline_value=None,  # one baseline source: the window (its mean is 20)
         baseline_start=CHANGE - dt.timedelta(days=4),
         baseline_end=CHANGE - dt.timedelta(days=1),
         target_value=12.0,
@@ -208,7 +209,26 @@ RESULT_FIELDS = {
     "realized_annual_benefit",
     "control",
     "computed_at",
+    # How the result was proven (issue 13), added after the original fields.
+    "test_method",
+    "alpha",
+    "interim",
+    "improvement_low",
+    "improvement_high",
+    "benefit_low",
+    "benefit_high",
+    "r1_before",
+    "r1_after",
+    "n_eff_before",
+    "n_eff_after",
+    "error",
 }
+
+
+def lag1(values) -> float:
+    """Lag-1 autocorrelation, as metrics.stats computes it."""
+    d = np.asarray(values, dtype=float) - np.mean(values)
+    return float((d[1:] * d[:-1]).sum() / (d * d).sum())
 
 
 @pytest.mark.usefixtures("celery_eager")
@@ -241,6 +261,22 @@ def test_it_queues_a_recompute_and_serves_its_result(
     assert result["realized_annual_benefit"] == str(
         (Decimal(repr(20 - 99 / 7)) * 1000).quantize(Decimal("0.01"))
     )
+    # How it was proven: Welch's test at the final α (the target was due on the change
+    # date), the 95 % interval of after − before turned round (lower is better), × 1000 a
+    # year; r₁ of each sample, too few points (< 10) for an effective size.
+    interval = scipy_stats.ttest_ind(after, before, equal_var=False).confidence_interval(0.95)
+    assert (result["test_method"], result["alpha"], result["interim"]) == ("welch_t", 0.05, False)
+    assert result["improvement_low"] == pytest.approx(-interval.high)
+    assert result["improvement_high"] == pytest.approx(-interval.low)
+    assert result["benefit_low"] == str(
+        (Decimal(repr(float(-interval.high))) * 1000).quantize(Decimal("0.01"))
+    )
+    assert result["benefit_high"] == str(
+        (Decimal(repr(float(-interval.low))) * 1000).quantize(Decimal("0.01"))
+    )
+    assert result["r1_before"] == pytest.approx(-0.5)  # 20, 22, 18, 20: d = 0, 2, −2, 0
+    assert result["r1_after"] == pytest.approx(lag1(after))
+    assert (result["n_eff_before"], result["n_eff_after"]) == (None, None)
     assert set(result["control"]) == {
         "center",
         "ucl",
@@ -249,11 +285,36 @@ def test_it_queues_a_recompute_and_serves_its_result(
         "sigma",
         "provisional",
         "signals",
+        # Added with the phases.
+        "chart",
+        "size",
+        "limit_points",
+        "since",
+        "baseline",
     }
     assert result["control"]["center"] == pytest.approx(11.6)
     assert result["control"]["signals"] == [
         {"observed_at": "2026-03-08T12:00:00+00:00", "value": 30.0, "rule": 1}
     ]
+    control = result["control"]
+    assert (control["chart"], control["size"], control["limit_points"], control["since"]) == (
+        "xmr",
+        None,
+        5,
+        CHANGE.isoformat(),
+    )
+    # The four baseline points: their own centre line, too few (< 5) for limits.
+    assert control["baseline"] == {
+        "chart": "xmr",
+        "center": 20.0,
+        "ucl": None,
+        "lcl": None,
+        "mr_bar": None,
+        "sigma": None,
+        "size": None,
+        "n_points": 4,
+        "signals": [],
+    }
 
 
 def test_it_queues_the_recompute_only_after_commit(

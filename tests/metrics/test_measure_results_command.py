@@ -22,7 +22,8 @@ def improving_target():
     target = TargetFactory(
         initiative=LiveInitiativeFactory(),
         metric__direction="higher_is_better",
-        baseline_value=10.0,
+        baseline_value=10.0,  # frozen from the window below
+        baseline_source="window",
         baseline_start=CHANGE - dt.timedelta(days=4),
         baseline_end=CHANGE - dt.timedelta(days=1),
         target_value=15.0,

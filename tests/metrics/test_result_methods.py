@@ -53,6 +53,8 @@ def target_with(
     if window:
         fields["baseline_start"] = implemented_on - dt.timedelta(days=len(before))
         fields["baseline_end"] = implemented_on - dt.timedelta(days=1)
+        # One baseline source: the window's, as frozen.
+        fields["baseline_source"] = "window"
     fields.setdefault("target_date", DUE)
     target = TargetFactory(
         initiative=initiative,
@@ -181,9 +183,10 @@ def test_it_has_no_data_with_nothing_after_the_change():
 # --- defect 2: one reference per target --------------------------------------------------------
 
 
-def test_a_legacy_target_with_a_window_and_a_typed_value_uses_the_window():
-    # Typed 50 beside a window whose data average 10: improvement, progress and the test
-    # all use 10 (the typed value is ignored).
+def test_a_window_target_is_measured_against_its_windows_data():
+    # A stored 50 (a frozen value later corrected, or a row from before one baseline
+    # source was the rule) beside a window whose data average 10: improvement, progress
+    # and the test all use 10, the data tested.
     before, after = [10, 11, 9, 10], [12, 13, 11, 12]
     target = target_with(before=before, after=after, window=True, baseline=50.0, target_value=15)
 

@@ -17,6 +17,7 @@ from scipy import stats as scipy_stats
 
 from improvement.models import Methodology, Stage
 from metrics.models import (
+    BaselineSource,
     ChartKind,
     Direction,
     ResultSnapshot,
@@ -73,6 +74,8 @@ def live_target(
     if window or (window is None and before):
         fields.setdefault("baseline_start", CHANGE - dt.timedelta(days=len(before)))
         fields.setdefault("baseline_end", CHANGE - dt.timedelta(days=1))
+        # A window's baseline is the window's (as frozen): one baseline source.
+        fields.setdefault("baseline_source", BaselineSource.WINDOW)
     target = TargetFactory(
         initiative=initiative,
         metric=metric,
@@ -322,6 +325,8 @@ AFTER = [15, 16, 14, 15]
 
 
 def windowed_target(baseline=20.0, **fields):
+    if "baseline_start" in fields:
+        fields.setdefault("baseline_source", BaselineSource.WINDOW)
     target = live_target(direction=LOWER, baseline=baseline, target=12.0, after=AFTER, **fields)
     record_series(target, first=dt.date(2026, 1, 5), values=EARLY)
     record_series(target, first=dt.date(2026, 1, 20), values=WINDOW)
@@ -467,6 +472,13 @@ def test_it_draws_limits_from_the_first_control_limit_points(stage):
         "sigma": pytest.approx(SIGMA),
         "provisional": False,
         "signals": [],
+        # Added with the phases (tests/metrics/test_control_phases.py): no point before
+        # the change, no baseline phase.
+        "chart": "xmr",
+        "size": None,
+        "limit_points": 5,
+        "since": "2026-03-02",
+        "baseline": None,
     }
 
 
@@ -537,6 +549,11 @@ def test_it_draws_a_p_chart_for_a_proportion():
         "sigma": pytest.approx(0.03),
         "provisional": False,
         "signals": [],
+        "chart": "p",
+        "size": 100.0,
+        "limit_points": 5,
+        "since": "2026-03-02",
+        "baseline": None,
     }
 
 

@@ -165,7 +165,12 @@ def test_it_shows_a_backwards_baseline_window_on_the_end_field(web_as, owner):
 
     response = web_as(owner).post(
         reverse("improvement:target_add", args=[initiative.pk]),
-        target_data(MetricFactory(), baseline_start="2026-02-01", baseline_end="2026-01-01"),
+        target_data(
+            MetricFactory(),
+            baseline_value="",
+            baseline_start="2026-02-01",
+            baseline_end="2026-01-01",
+        ),
     )
 
     assert response.status_code == 400
@@ -347,7 +352,8 @@ def test_it_refuses_a_proportion_outside_zero_to_one(web_as, owner):
     response = web_as(owner).post(one_url(target), {"observed_at": "2026-03-05", "value": "12"})
 
     assert response.status_code == 400
-    assert "This metric is a proportion: give a value from 0 to 1." in (response.content.decode())
+    assert "is not a proportion" in response.content.decode()
+    assert "takes a value from 0 to 1" in response.content.decode()
     assert not Measurement.objects.exists()
 
 
