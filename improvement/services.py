@@ -10,6 +10,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from config.celery import enqueue_on_commit
+from config.text import clean_reason
 from improvement import notifications, roles
 from improvement.models import INTAKE_STAGES, Comment, Initiative, Support
 from metrics import facts as metric_facts
@@ -61,6 +62,7 @@ def check_update(*, initiative: Initiative, actor, changes: dict, reason: str = 
     The rules beyond the role table: the methodology is fixed once work has started; a
     field a passed gate checked (roles.gated_fields) changes only with a reason; a
     change date may not fall inside a target's baseline window."""
+    reason = clean_reason(reason)
     changes = {f: v for f, v in changes.items() if _value(initiative, f) != _pk(v)}
     refused = refused_fields(actor=actor, initiative=initiative, fields=changes)
     if refused:

@@ -11,6 +11,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from config.celery import enqueue_on_commit
+from config.text import clean_reason
 from improvement import roles
 from improvement.models import BASELINE_FROZEN_STAGES, Initiative
 from metrics import facts
@@ -60,6 +61,7 @@ def check_target_update(*, target: Target, actor, changes: dict, reason: str = "
     the frozen evidence fields the changes correct. Before the freeze the owner and the
     team edit freely; after it a change to the evidence (Target.EVIDENCE_FIELDS) is a
     reviewer's correction, with a reason."""
+    reason = clean_reason(reason)
     correcting = target.is_frozen and roles.is_reviewer(actor)
     if not correcting and not _open_to(actor, target.initiative):
         raise PermissionDenied("Only the owner and the team can change targets while it runs.")
@@ -79,6 +81,7 @@ def update_target(*, target: Target, actor, changes: dict, reason: str = "") -> 
     """Apply `changes` if `check_target_update` allows them; a baseline window moved by a
     correction freezes the baseline again from its data. Nothing is written when
     anything is refused; the history records who, what and why."""
+    reason = clean_reason(reason)
     corrected = check_target_update(target=target, actor=actor, changes=changes, reason=reason)
     with transaction.atomic():
         target._history_user = actor
@@ -95,6 +98,7 @@ def delete_target(*, target: Target, actor, reason: str = "") -> None:
     """Delete a target: the owner and the team before its baseline freezes, a reviewer
     with a reason after. Its measurements go with it (and stay in the history); a target
     with a ledger row in a closed quarter cannot be deleted (QuarterClosed)."""
+    reason = clean_reason(reason)
     if target.is_frozen:
         _check_correction(actor, reason)
     elif not _open_to(actor, target.initiative):
@@ -347,6 +351,7 @@ def correct_measurement(
     """Correct a measurement's time, value or sample size, with a reason kept in its
     history. The same rules as recording it, for the old and the new time alike; a
     measurement of a closed quarter cannot be corrected."""
+    reason = clean_reason(reason)
     target = measurement.target
     _check_changeable(measurement, actor=actor, reason=reason)
     old_day = _local_day(measurement.observed_at)
@@ -386,6 +391,7 @@ def correct_measurement(
 def delete_measurement(*, measurement: Measurement, actor, reason: str) -> None:
     """Delete a measurement, with a reason: it leaves the statistics and stays in the
     history. The same rules as correcting it."""
+    reason = clean_reason(reason)
     _check_changeable(measurement, actor=actor, reason=reason)
     measurement._history_user = actor
     measurement._change_reason = reason.strip()

@@ -445,3 +445,24 @@ def test_an_owner_deletes_an_open_target_but_not_a_frozen_one(api_as, frozen):
     assert owner.delete(f"/api/targets/{frozen.pk}/?reason=x").status_code == 403
     assert list(frozen.initiative.targets.all()) == [frozen]
     assert Target.audit.filter(id=draft.pk, history_type="-").exists()
+
+
+@pytest.mark.parametrize("reason", ["bad\x00reason", "x" * 5001])
+def test_a_reason_the_database_cannot_keep_is_refused_on_every_path(api_as, frozen, reason):
+    """Found by the schema fuzzer: a NUL in a DELETE's ?reason= reached PostgreSQL (500)."""
+    draft = TargetFactory(initiative=frozen.initiative, is_primary=False)
+    measurement = MeasurementFactory(
+        target=frozen, observed_at=dt.datetime(2026, 3, 10, 9, tzinfo=dt.UTC), value=9
+    )
+    owner = api_as(frozen.initiative.owner)
+
+    deleted = owner.delete(f"/api/targets/{draft.pk}/", {"reason": reason}, format="json")
+    corrected = owner.patch(
+        f"/api/measurements/{measurement.pk}/", {"value": 8, "reason": reason}, format="json"
+    )
+
+    assert deleted.status_code == 400 and "reason" in deleted.json()
+    assert corrected.status_code == 400 and "reason" in corrected.json()
+    assert Target.objects.filter(pk=draft.pk).exists()
+    measurement.refresh_from_db()
+    assert measurement.value == 9
