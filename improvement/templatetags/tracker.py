@@ -1,5 +1,7 @@
 from django import template
+from django.conf import settings
 
+from improvement import formatting
 from improvement.people import display_name
 
 register = template.Library()
@@ -32,3 +34,66 @@ def number(value, places: int = 4) -> str:
         return "—"
     text = f"{float(value):.{int(places)}f}".rstrip("0").rstrip(".")
     return "0" if text == "-0" else text
+
+
+# --- figures, money and p-values for the active language (improvement.formatting) ---------
+
+
+@register.filter
+def figure(value, digits: int = formatting.FIGURE_DIGITS) -> str:
+    """A mean, limit or improvement to `digits` significant digits (4), whole digits
+    kept, in the active locale: 45.67, 116,097; "—" for none."""
+    return formatting.number_text(value, locale=formatting.active_locale(), digits=int(digits))
+
+
+@register.filter
+def signed_figure(value, digits: int = formatting.FIGURE_DIGITS) -> str:
+    """As `figure`, with a plus sign when above 0: an improvement, +1.5."""
+    return formatting.number_text(
+        value, locale=formatting.active_locale(), digits=int(digits), sign=True
+    )
+
+
+@register.filter
+def percent(value, decimals: int = 1) -> str:
+    """A number of percent (21.4) as the locale writes it: 21.4% (en-US), 21,4 % (de)."""
+    return formatting.percent_text(value, locale=formatting.active_locale(), decimals=int(decimals))
+
+
+@register.filter
+def signed_percent(value, decimals: int = 1) -> str:
+    """As `percent`, with a plus sign when above 0: +21.4%."""
+    return formatting.percent_text(
+        value, locale=formatting.active_locale(), decimals=int(decimals), sign=True
+    )
+
+
+MONEY_PRECISION = {"": None, "cents": False, "whole": True}
+
+
+@register.filter
+def money(value, precision: str = "") -> str:
+    """An amount in settings.CURRENCY: whole units from 1,000 up ($116,097), else cents
+    ($620.75); `money:"cents"` always in cents, as a ledger shows them; `money:"whole"`
+    always in whole units, as a headline shows them."""
+    return formatting.money_text(
+        value,
+        currency=settings.CURRENCY,
+        locale=formatting.active_locale(),
+        whole=MONEY_PRECISION[precision],
+    )
+
+
+@register.filter
+def p_value(value, alpha=None) -> str:
+    """A p-value: "< 0.001", else 3 significant digits, never rounded onto `alpha`."""
+    return formatting.p_value_text(value, locale=formatting.active_locale(), alpha=alpha)
+
+
+@register.simple_tag
+def result_words(result, target):
+    """`{% result_words result target as words %}`: the result in plain words
+    (improvement.result_words)."""
+    from improvement.result_words import explain
+
+    return explain(result, target)

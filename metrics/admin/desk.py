@@ -8,6 +8,7 @@ filters are metrics.admin.filters.
 """
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
@@ -16,8 +17,9 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import ngettext
 
-from improvement import roles
+from improvement import formatting, roles
 from improvement.people import display_name
 from metrics.admin import close as admin_close
 from metrics.admin.close import benefit_lines
@@ -72,7 +74,15 @@ def _closed(row) -> bool:
 
 
 def _money(value) -> str:
-    return "—" if value is None else f"{value:,.2f}"
+    """An amount of the ledger in settings.CURRENCY, to the cent: "$12,345.60"."""
+    return formatting.money_text(
+        value, currency=settings.CURRENCY, locale=formatting.active_locale(), whole=False
+    )
+
+
+def _figure(value, *, sign: bool = False) -> str:
+    """A mean or an improvement to 4 significant digits, as the pages show it."""
+    return formatting.number_text(value, locale=formatting.active_locale(), sign=sign)
 
 
 def _alpha(row) -> float:
@@ -269,22 +279,26 @@ class QuarterlyResultAdmin(admin.ModelAdmin):
 
     @admin.display(description="baseline → quarter mean")
     def baseline_to_quarter_mean(self, obj):
-        def num(value):
-            return "—" if value is None else f"{value:.4g}"
-
         unit = obj.target.metric.unit if obj.target_id else ""
         return format_html(
-            "{} → {}<br><small>{}</small>", num(obj.baseline_mean), num(obj.quarter_mean), unit
+            "{} → {}<br><small>{}</small>",
+            _figure(obj.baseline_mean),
+            _figure(obj.quarter_mean),
+            unit,
         )
 
     @admin.display(description="improvement / status", ordering="improvement_pct")
     def improvement_percent(self, obj):
-        pct = "—" if obj.improvement_pct is None else f"{obj.improvement_pct:+.1f} %"
+        pct = formatting.percent_text(
+            obj.improvement_pct, locale=formatting.active_locale(), sign=True
+        )
         return format_html("{}<br><small>{}</small>", pct, obj.get_status_display())
 
     @admin.display(description="progress", ordering="progress_pct")
     def progress(self, obj):
-        return "—" if obj.progress_pct is None else f"{obj.progress_pct:.0f} %"
+        return formatting.percent_text(
+            obj.progress_pct, locale=formatting.active_locale(), decimals=0
+        )
 
     @admin.display(description="test", ordering="test_method")
     def test_used(self, obj):
@@ -295,17 +309,20 @@ class QuarterlyResultAdmin(admin.ModelAdmin):
         alpha = _alpha(obj)
         interim = " (interim)" if alpha < ALPHA else ""
         return format_html(
-            "{}<br><small>α = {}{}</small>", obj.get_test_method_display(), f"{alpha:g}", interim
+            "{}<br><small>α = {}{}</small>", obj.get_test_method_display(), _figure(alpha), interim
         )
 
     @admin.display(description="p-value", ordering="p_value")
     def significance(self, obj):
         if obj.p_value is None:
             return "—"
-        p = "< 0.001" if obj.p_value < 0.001 else f"{obj.p_value:.3f}"
+        # "< 0.001", else 3 significant digits, never rounded onto the threshold.
+        p = formatting.p_value_text(
+            obj.p_value, locale=formatting.active_locale(), alpha=_alpha(obj)
+        )
         if obj.significant:
             return format_html(
-                '{} <span title="significant at α = {}">✔</span>', p, f"{_alpha(obj):g}"
+                '{} <span title="significant at α = {}">✔</span>', p, _figure(_alpha(obj))
             )
         return p
 
@@ -329,7 +346,7 @@ class QuarterlyResultAdmin(admin.ModelAdmin):
         return format_html(
             "{}<br><small>{}</small>",
             span(obj.benefit_low, obj.benefit_high, _money),
-            span(obj.improvement_low, obj.improvement_high, lambda v: f"{v:+.4g}"),
+            span(obj.improvement_low, obj.improvement_high, lambda v: _figure(v, sign=True)),
         )
 
     @admin.display(description="benefit type", ordering="target__benefit_type")
@@ -364,16 +381,30 @@ class QuarterlyResultAdmin(admin.ModelAdmin):
         except QuarterClosed as exc:
             self.message_user(request, f"{exc.messages[0]} Nothing was marked.", messages.ERROR)
             return
-        self.message_user(request, f"Marked {marked} rows reviewed.", messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext("Marked %d row reviewed.", "Marked %d rows reviewed.", marked) % marked,
+            messages.SUCCESS,
+        )
 
     @admin.action(description="Recompute the selected rows", permissions=["review"])
     def recompute_selected(self, request, queryset):
         queued, skipped = review.recompute_rows(rows=queryset, actor=request.user)
-        self.message_user(request, f"Recompute queued for {queued} rows.", messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext("Recompute queued for %d row.", "Recompute queued for %d rows.", queued)
+            % queued,
+            messages.SUCCESS,
+        )
         if skipped:
             self.message_user(
                 request,
-                f"{skipped} rows are in a closed quarter and were left as they are.",
+                ngettext(
+                    "%d row is in a closed quarter and was left as it is.",
+                    "%d rows are in a closed quarter and were left as they are.",
+                    skipped,
+                )
+                % skipped,
                 messages.WARNING,
             )
 

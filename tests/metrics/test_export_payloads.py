@@ -86,7 +86,7 @@ def test_it_exports_every_payload_as_neutralised_text_in_csv(desk, rows):
     assert cells(lines, "Initiative") == rows
     assert cells(lines, "Review note") == rows
     # Numbers stay numbers: a negative benefit is not a formula.
-    assert set(cells(lines, "Validated benefit").values()) == {"-12.50"}
+    assert set(cells(lines, "Validated benefit (USD)").values()) == {"-12.50"}
 
 
 def test_it_exports_every_payload_as_neutralised_text_in_xlsx(desk, rows):
@@ -99,7 +99,7 @@ def test_it_exports_every_payload_as_neutralised_text_in_xlsx(desk, rows):
     expected = {pk: cell.replace("\r", "\n") for pk, cell in rows.items()}
     assert cells(lines, "Initiative") == expected
     assert cells(lines, "Review note") == expected
-    assert set(cells(lines, "Validated benefit").values()) == {-12.5}
+    assert set(cells(lines, "Validated benefit (USD)").values()) == {-12.5}
     # No cell of the file is a formula.
     assert not any(cell.data_type == "f" for line in sheet.iter_rows() for cell in line)
 

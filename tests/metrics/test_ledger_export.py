@@ -80,7 +80,8 @@ EVIDENCE = ["Test", "Alpha", "Improvement 95 % CI low", "Improvement 95 % CI hig
 FILTERS = lambda area: {"year": 2026, "quarter": 1, "initiative__area__id__exact": area.pk}  # noqa: E731
 
 
-TOTALLED = ["Proven benefit", "Unproven benefit", "Validated benefit"]
+# Money headers name the currency (settings.CURRENCY, USD by default).
+TOTALLED = ["Proven benefit (USD)", "Unproven benefit (USD)", "Validated benefit (USD)"]
 
 
 def split(lines: list[list]) -> tuple[list, list[list], dict]:
@@ -115,16 +116,16 @@ def test_it_exports_the_filtered_rows_as_csv(desk, rows):
     assert totals == EXPECTED_TOTALS
     first = next(line for line in data if int(line[ids]) == wanted[0].initiative_id)
     assert first[header.index("Area")] == "Warehouse"
-    assert first[header.index("Validated benefit")] == "900.00"
+    assert first[header.index("Validated benefit (USD)")] == "900.00"
     assert first[header.index("Benefit type")] == "Hard savings"
     # The unproven benefit beside the proven one, then the interval; the test and its α.
-    proven_at = header.index("Proven benefit")
+    proven_at = header.index("Proven benefit (USD)")
     assert header[proven_at : proven_at + 5] == [
-        "Proven benefit",
-        "Unproven benefit",
-        "Benefit 95 % CI low",
-        "Benefit 95 % CI high",
-        "Validated benefit",
+        "Proven benefit (USD)",
+        "Unproven benefit (USD)",
+        "Benefit 95 % CI low (USD)",
+        "Benefit 95 % CI high (USD)",
+        "Validated benefit (USD)",
     ]
     assert first[proven_at : proven_at + 4] == ["1000.00", "", "375.00", "2125.00"]
     assert [first[header.index(name)] for name in EVIDENCE] == [
@@ -158,7 +159,7 @@ def test_it_exports_the_filtered_rows_as_xlsx(desk, rows):
     assert sorted(line[ids] for line in data) == sorted(r.initiative_id for r in wanted)
     assert totals == EXPECTED_TOTALS
     unproven = next(line for line in data if line[ids] == wanted[3].initiative_id)
-    proven_at = header.index("Proven benefit")
+    proven_at = header.index("Proven benefit (USD)")
     assert unproven[proven_at : proven_at + 4] == [None, 620.75, -125, 1375]
     assert [unproven[header.index(name)] for name in EVIDENCE] == [
         "One-sample t-test against the typed baseline",

@@ -323,7 +323,7 @@ def test_it_leaves_a_closed_quarter_to_the_jobs(rolled_up, reviewer, client, sta
 
     assert on_demand == 0
     assert nightly == 1  # only Q2, which is open
-    assert "1 rows are in a closed quarter" in action.content.decode()
+    assert "1 row is in a closed quarter and was left as it is." in action.content.decode()
     assert snapshot() == before
 
 

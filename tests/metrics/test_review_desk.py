@@ -50,10 +50,10 @@ def test_it_shows_the_review_columns(desk):
         "Omar Haddad",
         "Invoice cycle time",
         "20 → 15<br><small>days</small>",
-        "+25.0 %<br><small>Improving</small>",
-        "62 %",
+        "+25.0%<br><small>Improving</small>",
+        "63%",  # 62.5, half away from zero
         "0.012",
-        "12,345.60",
+        "$12,345.60",  # in CURRENCY, to the cent
         "Soft savings",
         'name="form-0-validated_benefit"',
         'name="form-0-review_note"',
@@ -159,12 +159,12 @@ def test_it_totals_the_filtered_quarter_by_benefit_type(desk):
     assert 'statistically significant">Proven</th>' in content
     assert 'not (yet) significant">Unproven</th>' in content
     assert (
-        '<tr><th scope="row">Total</th><td class="num">1,850.50</td>'
-        '<td class="num unproven">340.25</td><td class="num">1,650.00</td></tr>'
+        '<tr><th scope="row">Total</th><td class="num">$1,850.50</td>'
+        '<td class="num unproven">$340.25</td><td class="num">$1,650.00</td></tr>'
     ) in content
     assert (
-        '<tr><th scope="row">Cost avoidance</th><td class="num">100.00</td>'
-        '<td class="num unproven">—</td><td class="num">0.00</td></tr>'
+        '<tr><th scope="row">Cost avoidance</th><td class="num">$100.00</td>'
+        '<td class="num unproven">—</td><td class="num">$0.00</td></tr>'
     ) in content
     assert "6 rows, 5 not reviewed." in content
 
@@ -185,8 +185,8 @@ def test_it_splits_the_totals_on_the_close_page_too(desk):
     assert "<caption>Benefit of the quarter</caption>" in content
     assert ">Proven</th>" in content and ">Unproven</th>" in content
     assert (
-        '<tr><th scope="row">Total</th><td class="num">1,000.00</td>'
-        '<td class="num unproven">75.50</td><td class="num">900.00</td></tr>'
+        '<tr><th scope="row">Total</th><td class="num">$1,000.00</td>'
+        '<td class="num unproven">$75.50</td><td class="num">$900.00</td></tr>'
     ) in content
 
 
@@ -218,13 +218,13 @@ def test_it_shows_the_unproven_benefit_the_test_and_the_intervals(desk):
         '<a href="?o=11">Unproven benefit</a>',
         "95 % CI benefit / improvement",
         # Each row books its benefit in one of the two columns.
-        '<td class="field-computed">1,250.00</td><td class="field-unproven">—</td>',
-        '<td class="field-computed">—</td><td class="field-unproven">1,234.50</td>',
+        '<td class="field-computed">$1,250.00</td><td class="field-unproven">—</td>',
+        '<td class="field-computed">—</td><td class="field-unproven">$1,234.50</td>',
         "Welch&#x27;s two-sample t-test<br><small>α = 0.05</small>",
         "One-sample t-test against the typed baseline<br><small>α = 0.001 (interim)</small>",
         '0.004 <span title="significant at α = 0.05">✔</span>',
-        "625.00 to 1,875.00<br><small>+2.5 to +7.5</small>",
-        "-312.50 to 2,750.00<br><small>-1.25 to +11</small>",
+        "$625.00 to $1,875.00<br><small>+2.5 to +7.5</small>",
+        "-$312.50 to $2,750.00<br><small>-1.25 to +11</small>",
     ]:
         assert text in content, text
 
