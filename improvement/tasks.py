@@ -7,7 +7,7 @@ from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from improvement.models import Notification
-from improvement.notifications import email_subject
+from improvement.notifications import DIGEST_DUE, digest_email, email_subject
 from improvement.reminders import remind_stale
 
 # How much of a failed send's error the notification keeps.
@@ -70,9 +70,10 @@ def send_notification_emails(self, notification_ids: list[int]) -> int:
     last_try = self.request.retries >= self.max_retries
     sent = 0
     failures = []
+    # Never a digest row: its email waits for the daily digest.
     pending = Notification.objects.filter(
         pk__in=notification_ids, emailed_at__isnull=True, email_failed_at__isnull=True
-    )
+    ).exclude(digest=True)
     for pk in pending.values_list("pk", flat=True):
         try:
             sent += _send_one(pk)
@@ -100,7 +101,7 @@ def _send_one(pk: int) -> int:
             # nullable side of an outer join.
             Notification.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("recipient", "initiative")
-            .filter(pk=pk, emailed_at__isnull=True, email_failed_at__isnull=True)
+            .filter(pk=pk, emailed_at__isnull=True, email_failed_at__isnull=True, digest=False)
             .first()
         )
         if row is None or not row.recipient.email:
@@ -116,6 +117,96 @@ def _mark_failed(pk: int, error: Exception) -> None:
     transaction: a dropped database connection may have broken that one."""
     text = f"{type(error).__name__}: {error}"[:ERROR_TEXT]
     Notification.objects.filter(pk=pk, emailed_at__isnull=True).update(
+        email_failed_at=timezone.now(), email_error=text
+    )
+
+
+# Rows per UPDATE: SQLite caps the parameters of a statement.
+MARK_BATCH = 500
+
+
+@shared_task(
+    bind=True,
+    autoretry_for=TRANSIENT,
+    retry_backoff=True,
+    retry_jitter=True,
+    max_retries=5,
+    soft_time_limit=8 * 60,
+    time_limit=10 * 60,
+    acks_late=True,
+)
+def send_daily_digests(self) -> int:
+    """One email to each person with every digest notification of theirs not emailed yet
+    — everything since their last digest; returns how many went out.
+
+    Safe to run again: a person's rows are claimed, sent and marked emailed in one
+    transaction, so a second run, or a retry after a transient failure, sends only what
+    is left (nothing, the same day). A digest that cannot be sent is marked failed on its
+    rows (shown in the admin) and the others still go out; the job then fails with the
+    first such error, as send_notification_emails does."""
+    last_try = self.request.retries >= self.max_retries
+    started = timezone.now()
+    sent = 0
+    failures = []
+    for user_id in _digest_recipients():
+        try:
+            sent += _send_digest(user_id)
+        except SoftTimeLimitExceeded:
+            raise  # out of time: the others' digests go out on the next run
+        except TRANSIENT as exc:
+            if not last_try:
+                raise  # retried: the digests that went out stay sent
+            _mark_digest_failed(user_id, started, exc)
+            failures.append(exc)
+        except Exception as exc:  # a 5xx, a refused address
+            _mark_digest_failed(user_id, started, exc)
+            failures.append(exc)
+    if failures:
+        raise failures[0]
+    return sent
+
+
+def _digest_recipients() -> list[int]:
+    """Who has digest rows due and an address to send them to (the partial index
+    notification_digest_due_idx holds just those rows)."""
+    return list(
+        Notification.objects.filter(DIGEST_DUE, recipient__is_active=True)
+        .exclude(recipient__email="")
+        .values_list("recipient_id", flat=True)
+        .distinct()
+        .order_by("recipient_id")
+    )
+
+
+def _send_digest(user_id: int) -> int:
+    """Send `user_id` their digest of the rows due now; 1 if it went out. Raises what
+    sending raised, with the rows left due."""
+    with transaction.atomic():
+        rows = list(
+            # of=self: as in _send_one, the initiative join is nullable.
+            Notification.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("recipient")
+            .filter(DIGEST_DUE, recipient_id=user_id)
+            .order_by("created_at", "id")
+        )
+        if not rows or not rows[0].recipient.email:
+            return 0
+        subject, text = digest_email(rows)
+        _send(subject, text, rows[0].recipient.email)
+        ids = [row.pk for row in rows]
+        now = timezone.now()
+        for start in range(0, len(ids), MARK_BATCH):
+            Notification.objects.filter(pk__in=ids[start : start + MARK_BATCH]).update(
+                emailed_at=now
+            )
+        return 1
+
+
+def _mark_digest_failed(user_id: int, started, error: Exception) -> None:
+    """Give up on `user_id`'s digest of the rows due when this run started, saying why;
+    what arrives later goes in the next digest."""
+    text = f"{type(error).__name__}: {error}"[:ERROR_TEXT]
+    Notification.objects.filter(DIGEST_DUE, recipient_id=user_id, created_at__lte=started).update(
         email_failed_at=timezone.now(), email_error=text
     )
 

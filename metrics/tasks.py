@@ -3,6 +3,8 @@
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
+from improvement import notifications
+from improvement.outcomes import awaiting_first_result
 from metrics.ledger.rollup import rollup_open_quarters, rollup_quarter
 from metrics.results.compute import compute_results
 from metrics.results.sustainment import watch
@@ -28,10 +30,16 @@ def measure_results(initiative_id: int | None = None, as_of: str | None = None) 
     closed one is left as it is), so the ledger follows its data and stage at once rather
     than after the next nightly rollup — cheap for one initiative, and the same with a
     worker as in process. (The ledger does not read the results: both are computed from
-    the measurements.)"""
+    the measurements.)
+
+    A primary target measured for the first time (a test ran) is news for the idea's
+    submitter and owner: which ones are told apart by reading, before the run, those not
+    measured yet."""
+    awaiting = awaiting_first_result(initiative_id=initiative_id)
     written = compute_results(initiative_id=initiative_id, as_of=as_of)
     if initiative_id is not None:
         rollup_open_quarters(initiative_id=initiative_id)
+    notifications.first_results(target_ids=awaiting)
     return written
 
 

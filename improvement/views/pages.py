@@ -8,18 +8,20 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from improvement import roles
+from improvement import outcomes, roles
 from improvement.forms import NotificationReadForm
 from improvement.models import ACTIVE_STAGES, Initiative, Notification, Quadrant, Stage
-from metrics import selectors
+from metrics import dashboard_chart, selectors
 from metrics.periods import previous_quarter, quarter_of
 
 
 def dashboard(request):
     """The programme at a glance, and what is waiting for this person."""
     user = request.user
+    today = timezone.localdate()
     counts = dict(Initiative.objects.values_list("stage").annotate(n=Count("id")).order_by())
-    this_quarter = quarter_of(timezone.localdate())
+    by_stage = [(stage, counts.get(stage.value, 0)) for stage in Stage]
+    this_quarter = quarter_of(today)
     last_quarter = previous_quarter(*this_quarter)
     benefits = selectors.quarter_benefits(quarters=[this_quarter, last_quarter])
     mine = Initiative.objects.aggregate(
@@ -27,8 +29,13 @@ def dashboard(request):
         submitted=Count("id", filter=Q(submitted_by=user)),
         to_triage=Count("id", filter=Q(stage=Stage.SUBMITTED)),
     )
+    recent = selectors.benefit_by_quarter(quarters=dashboard_chart.recent_quarters(today))
     context = {
-        "by_stage": [(stage, counts.get(stage.value, 0)) for stage in Stage],
+        "by_stage": by_stage,
+        "benefit_chart": dashboard_chart.benefit_chart(recent, current=this_quarter),
+        "pipeline_chart": dashboard_chart.pipeline_chart(
+            [(stage.label, count) for stage, count in by_stage]
+        ),
         "quick_wins": Initiative.objects.backlog().filter(quadrant=Quadrant.QUICK_WIN)[:5],
         "attention": selectors.results_needing_attention(),
         "this_quarter": this_quarter,
@@ -42,9 +49,10 @@ def dashboard(request):
 
 
 def my_work(request):
-    """Everything this person submitted, owns, sponsors or works on, grouped."""
+    """Everything this person submitted, owns, sponsors or works on, grouped; each with
+    its stage and, once its primary target has a result, that result in one line."""
     user = request.user
-    initiatives = (
+    initiatives = list(
         Initiative.objects.filter(
             Q(submitted_by=user) | Q(owner=user) | Q(sponsor=user) | Q(team=user)
         )
@@ -52,9 +60,12 @@ def my_work(request):
         .select_related("area", "owner")
         .order_by("-stage_entered_at")
     )
+    results = outcomes.latest_primary_results(initiative_ids=[i.pk for i in initiatives])
     groups = {"owned": [], "sponsored": [], "team": [], "submitted": []}
     team_ids = set(user.team_initiatives.values_list("pk", flat=True))
     for initiative in initiatives:
+        result = results.get(initiative.pk)
+        initiative.result_line = outcomes.result_line(result) if result else ""
         if initiative.owner_id == user.pk:
             groups["owned"].append(initiative)
         elif initiative.sponsor_id == user.pk:
