@@ -4,6 +4,7 @@ with tasks in-process; a bad value fails loudly at start (see config/env.py)."""
 import datetime as dt
 from pathlib import Path
 
+from babel.numbers import is_currency
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
@@ -332,6 +333,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=7, minute=0, day_of_week="mon"),
         "options": {"expires": 24 * 3600},
     },
+    # Every day at 07:05, after Monday's reminders: one email per person with the
+    # notifications they chose to get once a day (improvement.notifications).
+    "daily-digest": {
+        "task": "improvement.tasks.send_daily_digests",
+        "schedule": crontab(hour=7, minute=5),
+        "options": {"expires": 12 * 3600},
+    },
 }
 
 # --- Product settings -------------------------------------------------------------------
@@ -340,6 +348,13 @@ QUADRANT_THRESHOLD = env_int("QUADRANT_THRESHOLD", 3, minimum=1, maximum=5)
 CONTROL_LIMIT_POINTS = env_int("CONTROL_LIMIT_POINTS", 20, minimum=2)
 SUSTAIN_DAYS = env_int("SUSTAIN_DAYS", 365, minimum=0)
 STALE_DAYS = env_int("STALE_DAYS", 30, minimum=1)
+# The ISO 4217 code of every amount: benefits, costs, the ledger and its exports. Shown
+# with each amount, written as the reader's language writes money (Babel).
+CURRENCY = (env_str("CURRENCY") or "USD").strip().upper()
+if not is_currency(CURRENCY):
+    raise ImproperlyConfigured(
+        f"CURRENCY={env_str('CURRENCY')!r} is not an ISO 4217 currency code such as USD or EUR."
+    )
 
 LOGGING = {
     "version": 1,

@@ -2,12 +2,33 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.forms.models import ModelChoiceIterator
 
-from improvement import roles
-from improvement.models import INTAKE_STAGES, Comment, Initiative, Stage, StageTransition
+from improvement import roles, workflow
+from improvement.models import (
+    INTAKE_STAGES,
+    Comment,
+    Initiative,
+    Pillar,
+    Stage,
+    StageTransition,
+)
 from improvement.people import display_name
+
+# What each pillar means, for whoever picks one when submitting an idea.
+PILLAR_MEANINGS = {
+    Pillar.FINANCIAL: "saves money or earns it (cost, waste, revenue)",
+    Pillar.OPERATIONAL: "makes the work faster or more reliable (cycle time, errors, throughput)",
+    Pillar.CUSTOMER: "better for the people we serve (satisfaction, response time, complaints)",
+    Pillar.INNOVATION: "a new product, service or way of working",
+}
+TOO_LONG = "This has %(show_value)d characters: at most %(limit_value)d characters fit."
 
 
 class IdeaForm(forms.ModelForm):
+    """An idea as a contributor submits it. Each text's limit is its model field's; the
+    help text says it and static/js/counter.js counts as one types (data-limit). No
+    maxlength attribute: a browser cuts a pasted text at it without a word, so an
+    over-long text comes back instead, with an error saying how long it is."""
+
     class Meta:
         model = Initiative
         fields = roles.IDEA_FIELDS
@@ -16,10 +37,40 @@ class IdeaForm(forms.ModelForm):
             "problem_statement": "What is the problem?",
             "proposed_change": "What would you change?",
         }
+        help_texts = {
+            "title": "A short headline, at most {limit} characters: the details go below.",
+            "problem_statement": (
+                "What happens now, where and how often: at most {limit} characters."
+            ),
+            "proposed_change": "Optional: at most {limit} characters.",
+            "pillar": "The goal the idea serves most. "
+            + "; ".join(
+                f"{Pillar(code).label}: {meaning}" for code, meaning in PILLAR_MEANINGS.items()
+            )
+            + ".",
+        }
+        error_messages = {
+            "title": {
+                "max_length": "The title has %(show_value)d characters: at most %(limit_value)d "
+                "characters fit. Shorten it and put the details in “What is the problem?”."
+            },
+            "problem_statement": {"max_length": TOO_LONG},
+            "proposed_change": {"max_length": TOO_LONG},
+        }
         widgets = {
             "problem_statement": forms.Textarea(attrs={"rows": 4}),
             "proposed_change": forms.Textarea(attrs={"rows": 3}),
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if getattr(field, "max_length", None):
+                field.widget.attrs.pop("maxlength", None)
+                field.widget.attrs["data-limit"] = field.max_length
+                field.help_text = field.help_text.format(limit=f"{field.max_length:,}")
+        self.fields["area"].empty_label = "Choose an area"
+        self.fields["pillar"].choices = [("", "Choose a pillar"), *Pillar.choices]
 
 
 class PeopleIterator(ModelChoiceIterator):
@@ -144,6 +195,74 @@ class MoveForm(forms.Form):
     )
 
 
+class TriageDecisionForm(TriageForm):
+    """Triage in one step, for a submitted idea: the reviewer's triage fields and the
+    decision, given by the button pressed — accept to the backlog, or reject with a reason
+    or the number of the idea it duplicates. Whether the decision may be made is the
+    workflow's to say (improvement.views.initiative.decide)."""
+
+    ACCEPT, REJECT = "accept", "reject"
+
+    decision = forms.ChoiceField(
+        choices=[(ACCEPT, "Accept to backlog"), (REJECT, "Reject")],
+        widget=forms.HiddenInput,
+        error_messages={"required": "Choose “Accept to backlog” or “Reject”."},
+    )
+    accept_note = forms.CharField(
+        label="Note (optional)",
+        required=False,
+        max_length=limit_of(StageTransition, "note"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    # Neither is required: a rejection takes either, which the workflow's gate checks.
+    note = forms.CharField(
+        label="Reason",
+        required=False,
+        max_length=limit_of(StageTransition, "note"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    duplicate_of = forms.ModelChoiceField(
+        queryset=Initiative.objects.all(),
+        required=False,
+        widget=forms.NumberInput(attrs={"min": 1}),
+        label="Or duplicate of idea number",
+        error_messages={"invalid_choice": "There is no idea with that number."},
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        # Enter in a one-line field presses the form's first button, "Accept to backlog":
+        # a rejection's reason or number says the reviewer meant the other one.
+        if cleaned.get("decision") == self.ACCEPT:
+            for name in ("note", "duplicate_of"):
+                if cleaned.get(name):
+                    self.add_error(
+                        name, "This is for a rejection: press “Reject”, or clear it to accept."
+                    )
+        return cleaned
+
+    @property
+    def triage_fields(self):
+        return [self[name] for name in roles.TRIAGE_FIELDS]
+
+    @property
+    def to(self) -> str:
+        """The stage the decision moves to."""
+        return Stage.BACKLOG if self.cleaned_data["decision"] == self.ACCEPT else Stage.REJECTED
+
+    @property
+    def move_note(self) -> str:
+        field = "accept_note" if self.cleaned_data["decision"] == self.ACCEPT else "note"
+        return self.cleaned_data[field]
+
+    def field_for(self, fix: str | None) -> str | None:
+        """The form field that fixes a workflow condition (improvement.workflow.fixed_by),
+        else None: the move's note is this decision's note field."""
+        if fix == "note" and self.data.get("decision") == self.ACCEPT:
+            fix = "accept_note"
+        return fix if fix in self.fields and fix != "decision" else None
+
+
 class CommentForm(forms.Form):
     body = forms.CharField(
         label="Comment",
@@ -168,6 +287,15 @@ class NotificationReadForm(forms.Form):
     """`POST /notifications/read/`: one notification's `id`, or none for all of them."""
 
     id = forms.IntegerField(required=False, min_value=1)
+
+
+class FixForm(forms.Form):
+    """`?fix=`: the condition a gate's link leads to; the page opens the form that fixes it."""
+
+    fix = forms.ChoiceField(
+        required=False,
+        choices=[("", "")] + [(fix, fix) for fix in sorted(set(workflow.FIXED_BY.values()))],
+    )
 
 
 class ActivityPageForm(forms.Form):

@@ -487,6 +487,9 @@ class NotificationKind(models.TextChoices):
     SIGNAL = "signal", "Control-chart signal"
     COMMENT = "comment", "Comment"
     REMINDER = "reminder", "Reminder"
+    # The primary target's first measured result (a test ran), and the move to Completed.
+    RESULT = "result", "Result measured"
+    COMPLETED = "completed", "Completed"
 
 
 class Notification(models.Model):
@@ -510,6 +513,9 @@ class Notification(models.Model):
     # still failing after the job's last retry. The job never tries it again.
     email_failed_at = models.DateTimeField(null=True, blank=True)
     email_error = models.TextField(blank=True)
+    # Emailed in the recipient's daily digest rather than at once: their setting when the
+    # row was written, kept on the row so a later change of setting strands nothing.
+    digest = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -517,6 +523,13 @@ class Notification(models.Model):
             # The unread badge and the list: WHERE recipient_id = … AND read_at IS NULL.
             models.Index(
                 fields=["recipient", "read_at", "created_at"], name="notification_inbox_idx"
+            ),
+            # The daily digest: who has digest rows not emailed yet, and each one's rows
+            # oldest first; a partial index, so it holds only the few rows still pending.
+            models.Index(
+                fields=["recipient", "created_at"],
+                condition=Q(digest=True, emailed_at__isnull=True, email_failed_at__isnull=True),
+                name="notification_digest_due_idx",
             ),
         ]
         constraints = [
@@ -531,3 +544,55 @@ class Notification(models.Model):
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
+
+
+class NotificationTopic(models.TextChoices):
+    """What a person can choose how to hear about: a notification's kind, except that a
+    stage move is one topic for the submitter of the idea and another for its owner and
+    watchers (a submitter follows the outcome, an owner the work)."""
+
+    IDEA_MOVED = "idea_moved", "An idea I submitted moves to another stage"
+    STAGE_MOVED = "stage_moved", "An initiative I own or follow moves to another stage"
+    RESULT = "result", "An initiative I submitted, own or follow gets its first measured result"
+    COMPLETED = "completed", "An initiative I submitted, own or follow is completed"
+    ASSIGNED = "assigned", "I am made the owner or sponsor of an initiative"
+    SIGNAL = "signal", "Possible backsliding on an initiative I own (control-chart signal)"
+    REMINDER = "reminder", "An initiative I own has not moved for a while"
+
+
+class Delivery(models.TextChoices):
+    IMMEDIATELY = "immediately", "Immediately: in the app and by email"
+    DIGEST = "digest", "Daily digest: in the app now, by email once a day"
+    OFF = "off", "Off"
+
+
+class NotificationPreference(models.Model):
+    """How one person hears about one topic. Without a row the default applies
+    (improvement.notifications.DEFAULT_DELIVERY); written only by
+    improvement.notifications.save_preferences."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    topic = models.CharField(max_length=20, choices=NotificationTopic.choices)
+    delivery = models.CharField(max_length=12, choices=Delivery.choices)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["user", "topic"]
+        constraints = [
+            # Also the index for every notification's look-up of its recipients'
+            # settings: WHERE user_id IN (…) AND topic IN (…).
+            models.UniqueConstraint(fields=["user", "topic"], name="notification_preference_once"),
+            models.CheckConstraint(
+                condition=Q(topic__in=NotificationTopic.values),
+                name="notification_preference_topic_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(delivery__in=Delivery.values),
+                name="notification_preference_delivery_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.topic} {self.delivery}"

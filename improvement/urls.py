@@ -1,6 +1,6 @@
 from django.urls import path
 
-from improvement.views import ideas, initiative, matrix, pages, recording
+from improvement.views import help_page, ideas, initiative, matrix, pages, preferences, recording
 
 app_name = "improvement"
 
@@ -18,6 +18,7 @@ urlpatterns = [
     path("initiatives/<int:pk>/", initiative.detail, name="initiative"),
     path("initiatives/<int:pk>/move/", initiative.move, name="move"),
     path("initiatives/<int:pk>/triage/", initiative.triage, name="triage"),
+    path("initiatives/<int:pk>/decide/", initiative.decide, name="decide"),
     path("initiatives/<int:pk>/execution/", initiative.execution, name="execution"),
     path("initiatives/<int:pk>/support/", initiative.support, name="support"),
     path("initiatives/<int:pk>/comments/", initiative.comment, name="comment"),
@@ -34,4 +35,10 @@ urlpatterns = [
     path("targets/<int:pk>/delete/", recording.target_delete, name="target_delete"),
     path("measurements/<int:pk>/edit/", recording.measurement_edit, name="measurement_edit"),
     path("measurements/<int:pk>/delete/", recording.measurement_delete, name="measurement_delete"),
+    path(
+        "notifications/settings/",
+        preferences.notification_settings,
+        name="notification_settings",
+    ),
+    path("help/", help_page.help_page, name="help"),
 ]

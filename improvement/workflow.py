@@ -187,7 +187,8 @@ def result_computed(a: Attempt) -> list[Unmet]:
         return [
             Unmet(
                 "result_missing",
-                "No result from post-change data yet: compute the results first.",
+                f"No result from data on or after {implemented_on} yet: results are computed "
+                "when measurements are recorded, and every night.",
             )
         ]
     return []
@@ -203,6 +204,45 @@ def decision_recorded(a: Attempt) -> list[Unmet]:
     if not a.initiative.decision_note.strip():
         return [Unmet("decision_note_missing", "Record the decision: adopt, adapt or abandon.")]
     return []
+
+
+# --- what fixes an unmet condition ------------------------------------------------------
+# Pages show each unmet condition in words with a way to its fix; the API returns the
+# code and the message only. A fix is an Initiative field (its form field has that name),
+# the move's own `note` or `duplicate_of`, or something recorded on the targets:
+# NEW_TARGET (add one), TARGETS (correct one), MEASUREMENT (record one after the change),
+# RESULT (computed from the measurements).
+
+NEW_TARGET, TARGETS, MEASUREMENT, RESULT = "new_target", "targets", "measurement", "result"
+
+FIXED_BY: dict[str, str] = {
+    "impact_missing": "impact",
+    "effort_missing": "effort",
+    "methodology_missing": "methodology",
+    "reason_missing": "note",
+    "note_missing": "note",
+    "duplicate_of_self": "duplicate_of",
+    "duplicate_of_closed": "duplicate_of",
+    "owner_missing": "owner",
+    "problem_statement_missing": "problem_statement",
+    "targets_missing": NEW_TARGET,
+    "target_value_missing": TARGETS,
+    "primary_target_missing": TARGETS,
+    "baseline_missing": TARGETS,
+    "target_worsening": TARGETS,
+    "root_cause_missing": "root_cause",
+    "implemented_on_missing": "implemented_on",
+    "post_change_measurement_missing": MEASUREMENT,
+    "result_missing": RESULT,
+    "control_plan_missing": "control_plan",
+    "decision_note_missing": "decision_note",
+}
+
+
+def fixed_by(unmet: Unmet) -> str | None:
+    """What fixes `unmet` (see FIXED_BY); None when nothing the user fills in does (a
+    move that does not exist, a move outside the user's role)."""
+    return FIXED_BY.get(unmet.code)
 
 
 # --- the moves ----------------------------------------------------------------------------
@@ -278,6 +318,9 @@ MOVE_FIELDS = [
     "implemented_on",
     "updated_at",
 ]
+
+# The moves that freeze the initiative's baselines (metrics.facts.freeze_baselines).
+FREEZING_MOVES = frozenset({(S.PLAN, S.DO), (S.MEASURE, S.ANALYZE)})
 
 # The first stage of each methodology, entered from the backlog.
 FIRST_STAGE = {Methodology.PDCA: S.PLAN, Methodology.DMAIC: S.DEFINE}
@@ -416,7 +459,7 @@ def _apply(chosen: Move, initiative: Initiative, *, actor, note: str, duplicate_
     elif chosen.kind in (Kind.RESUME, Kind.CANCEL):
         initiative.held_from = ""
 
-    if (chosen.source, chosen.to) in ((S.PLAN, S.DO), (S.MEASURE, S.ANALYZE)):
+    if (chosen.source, chosen.to) in FREEZING_MOVES:
         metric_facts.freeze_baselines(initiative_id=initiative.pk, actor=actor)
 
 

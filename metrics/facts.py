@@ -78,10 +78,19 @@ def _window_value(target: Target) -> float | None:
         return None
     if target.window_min == target.window_max:
         return target.window_min
-    counted = target.window_counted == target.in_window and target.window_trials
-    if target.metric.chart_kind == ChartKind.PROPORTION and counted:
+    if _pooled(target):
         return target.window_events / target.window_trials
     return target.window_mean
+
+
+def _pooled(target: Target) -> bool:
+    """Whether the window's value is a proportion pooled over its sample sizes (Σ p·n / Σ n)
+    rather than the plain mean: a proportion metric, every sample size known, and values
+    that differ (equal values are taken exactly)."""
+    if not target.in_window or target.window_min == target.window_max:
+        return False
+    counted = target.window_counted == target.in_window and target.window_trials
+    return target.metric.chart_kind == ChartKind.PROPORTION and bool(counted)
 
 
 def _frozen_value(target: Target) -> float | None:
@@ -144,6 +153,46 @@ def freeze_baselines(
         default_change_reason=reason,
     )
     return len(targets)
+
+
+@dataclass(frozen=True)
+class BaselinePreview:
+    """The baseline a target would freeze with if its initiative moved now."""
+
+    target_id: int
+    metric: str
+    value: float | None  # None: nothing to freeze yet (no value typed, no data in the window)
+    source: str | None  # BaselineSource.MANUAL or .WINDOW; None without either
+    n: int | None  # the window's measurements (None for a typed value)
+    start: dt.date | None  # the window, when the value comes from one
+    end: dt.date | None
+    pooled: bool  # a proportion pooled over its sample sizes, rather than a plain mean
+
+
+def baseline_preview(*, initiative_id: int) -> list[BaselinePreview]:
+    """What `freeze_baselines` would freeze now, target by target, without writing: the
+    initiative's unfrozen targets by id, each with the same rule — a typed value as
+    typed, else the window's value (`_window_value`) and its count. One query."""
+    unfrozen = Target.objects.filter(initiative_id=initiative_id, frozen_at__isnull=True)
+    previews = []
+    for target in _with_window_baseline(unfrozen):
+        typed = target.baseline_value is not None
+        windowed = not typed and target.baseline_start is not None
+        previews.append(
+            BaselinePreview(
+                target_id=target.pk,
+                metric=target.metric.name,
+                value=target.baseline_value if typed else _window_value(target),
+                source=(
+                    BaselineSource.MANUAL if typed else BaselineSource.WINDOW if windowed else None
+                ),
+                n=target.in_window if windowed else None,
+                start=target.baseline_start if windowed else None,
+                end=target.baseline_end if windowed else None,
+                pooled=windowed and _pooled(target),
+            )
+        )
+    return previews
 
 
 def windows_reaching(*, initiative_id: int, day: dt.date) -> list[str]:

@@ -22,6 +22,7 @@ from django.utils.html import format_html_join
 
 from metrics.periods import day_start
 from metrics.stats import p_point_limits
+from metrics.stats.rules import RULE_WORDS
 
 WIDTH, HEIGHT = 640, 260
 # Room left of the plot for the tick labels, right of it for the lines' names, below it
@@ -94,13 +95,21 @@ class RunChart:
                     point["y"],
                     5 if point["rule"] else 2.5,
                     "signal" if point["rule"] else "point",
-                    f"{point['label']} — rule {point['rule']} signal"
+                    f"{point['label']} — signal: {RULE_WORDS.get(point['rule'], 'a rule')}"
                     if point["rule"]
                     else point["label"],
                 )
                 for point in self.points
             ),
         )
+
+    def rows(self) -> list[tuple[str, str]]:
+        """Each point as (its date and value, the signal in words or ""), for the table
+        that stands in for the chart where a picture cannot be seen."""
+        return [
+            (point["label"], RULE_WORDS.get(point["rule"], "a rule") if point["rule"] else "")
+            for point in self.points
+        ]
 
     def description(self) -> str:
         """The legend in words, for the SVG's <desc>."""
@@ -222,7 +231,11 @@ def run_chart(
         summary=(
             f"{len(points)} measurements from {points[0][0]:%Y-%m-%d} to "
             f"{points[-1][0]:%Y-%m-%d}, latest {values[-1]:.4g} {unit}".strip()
-            + (f"; {n_signals} control-chart signals" if n_signals else "")
+            + (
+                f"; {n_signals} control-chart signal{'s' if n_signals != 1 else ''}"
+                if n_signals
+                else ""
+            )
         ),
     )
 

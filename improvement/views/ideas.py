@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 
 from config.throttling import rate_limited
 from improvement import services
-from improvement.filters import InitiativeFilter
+from improvement.filters import InitiativeFilter, with_result_status
 from improvement.forms import IdeaForm, SimilarIdeasForm
 from improvement.models import (
     DMAIC_STAGES,
@@ -18,6 +18,7 @@ from improvement.models import (
     Methodology,
     Stage,
 )
+from metrics.models import ResultStatus
 
 SIMILAR_MIN_WORD = 4
 
@@ -65,21 +66,68 @@ def similar_ideas(request):
     return render(request, "improvement/partials/similar_ideas.html", {"similar": similar})
 
 
+# The list's columns: (heading, the ordering its heading sorts by, or None, and whether
+# the first click sorts descending). Headings that sort are links; aria-sort says how.
+COLUMNS = [
+    ("#", "created_at", True),
+    ("Title", "title", False),
+    ("Stage", None, False),
+    ("Area", None, False),
+    ("Owner", None, False),
+    ("Impact / effort", "ratio", True),
+    ("Quadrant", None, False),
+    ("Result", "result_status", False),
+]
+DEFAULT_ORDERING = "-created_at"  # Initiative.Meta.ordering
+RESULT_LABELS = dict(ResultStatus.choices)
+
+
 def initiative_list(request):
-    """All initiatives, with the API's filters (the same FilterSet) and pagination."""
-    queryset = Initiative.objects.with_priority().select_related("area", "owner")
+    """All initiatives, with the API's filters (the same FilterSet), sortable headings and
+    pagination; every link keeps the filters, so a filtered list is a URL to share."""
+    queryset = with_result_status(
+        Initiative.objects.with_priority().select_related("area", "owner")
+    )
     filterset = InitiativeFilter(request.GET or None, queryset=queryset)
     # A value the filter's form refuses (an unknown stage, a NUL character in the search)
     # is shown as an error beside the unfiltered list: it never reaches a query.
-    rows = filterset.qs if filterset.is_bound and filterset.is_valid() else queryset
+    valid = filterset.is_bound and filterset.is_valid()
+    rows = filterset.qs if valid else queryset
     page = Paginator(rows, 25).get_page(request.GET.get("page"))
+    for initiative in page:
+        initiative.result_label = RESULT_LABELS.get(initiative.result_status, "")
     query = request.GET.copy()
     query.pop("page", None)
+    chosen = filterset.form.cleaned_data.get("ordering") if valid else None
     return render(
         request,
         "improvement/initiative_list.html",
-        {"filter": filterset, "page": page, "query": query.urlencode()},
+        {
+            "filter": filterset,
+            "page": page,
+            "query": query.urlencode(),
+            "columns": _columns(query, chosen[0] if chosen else DEFAULT_ORDERING),
+        },
     )
+
+
+def _columns(query, current: str) -> list[dict]:
+    """Each heading, with `sort` (its aria-sort value, or None) and `url` (the list sorted
+    by it, the other way round when it already is, on the first page, filters kept)."""
+    columns = []
+    for label, param, descending_first in COLUMNS:
+        column = {"label": label, "sort": None, "url": None}
+        if param:
+            if current.lstrip("-") == param:
+                column["sort"] = "descending" if current.startswith("-") else "ascending"
+                descending = column["sort"] == "ascending"
+            else:
+                descending = descending_first
+            link = query.copy()
+            link["ordering"] = f"-{param}" if descending else param
+            column["url"] = f"?{link.urlencode()}"
+        columns.append(column)
+    return columns
 
 
 BOARDS = [

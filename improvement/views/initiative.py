@@ -1,24 +1,45 @@
 """The initiative page and the actions taken on it. A stage move, made or refused,
-redirects to the page (POST/redirect/GET) with a message: what was done, or everything
-that is still missing. A refused edit or comment re-renders the page with the form's
-errors. Only an action outside the user's role is an error page (403)."""
+redirects to the page (POST/redirect/GET) with a message: what was done, or what is
+still missing. A refused triage decision redirects too, and the page shows the decision
+form again as it was filled in, with a banner linking to each field to fix. A refused
+edit or comment re-renders the page with the form's errors. Only an action outside the
+user's role is an error page (403)."""
 
 from bisect import bisect_right
 from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import CharField, Exists, F, OuterRef, Value
+from django.http import QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from improvement import roles, services, workflow
-from improvement.forms import ActivityPageForm, CommentForm, ExecutionForm, MoveForm, TriageForm
-from improvement.models import DMAIC_STAGES, INTAKE_STAGES, PDCA_STAGES, Initiative, Stage, Support
-from metrics import history, selectors
-from metrics.forms import blank_recording_forms
+from improvement.forms import (
+    ActivityPageForm,
+    CommentForm,
+    ExecutionForm,
+    FixForm,
+    MoveForm,
+    TriageDecisionForm,
+    TriageForm,
+)
+from improvement.models import (
+    DMAIC_STAGES,
+    INTAKE_STAGES,
+    LONG_TEXT,
+    PDCA_STAGES,
+    Initiative,
+    Stage,
+    Support,
+)
+from improvement.views.gates import FixLinks, problems
+from metrics import facts, history, selectors
+from metrics.forms import TargetForm, blank_recording_forms
 
 
 def load(pk: int, user) -> Initiative:
@@ -49,42 +70,113 @@ def steps(initiative: Initiative) -> list[dict]:
 
 
 def page(request, initiative: Initiative, *, status: int = 200, **forms):
-    """Render the initiative page; `forms` replace the blank forms (to show errors)."""
+    """Render the initiative page; `forms` replace the blank forms (to show errors).
+
+    A gate's link to its fix (`?fix=`, see FixLinks) opens the form that fixes it, with
+    the field focused."""
     user = request.user
-    options = workflow.options(initiative=initiative, user=user)
+    fix = fix_asked(request)
     can_record = roles.can_record(user, initiative)
     targets = selectors.targets_for_page(initiative=initiative)
-    # The recording forms come with the page only to show a refused one's errors; else
-    # the page fetches them when their panel opens (improvement.views.recording).
+    primary = next((t for t in targets if t.is_primary), None)
+    # The recording forms come with the page only to show a refused one's errors, or when
+    # a gate's link asks for them; else the page fetches them when their panel opens
+    # (improvement.views.recording).
     bound_single = forms.pop("measurement_forms", {})
     bound_bulk = forms.pop("bulk_forms", {})
     for target in targets:
         target.measurement_form = target.bulk_form = None
-        if target.pk in bound_single or target.pk in bound_bulk:
+        asked = fix == workflow.MEASUREMENT and target is primary and can_record
+        if target.pk in bound_single or target.pk in bound_bulk or asked:
             blank = blank_recording_forms(target)
             target.measurement_form = bound_single.get(target.pk) or blank["measurement_form"]
             target.bulk_form = bound_bulk.get(target.pk) or blank["bulk_form"]
+            if asked:
+                _focus(target.measurement_form, "observed_at")
     is_reviewer = roles.is_reviewer(user)
     can_execute = not roles.editable_fields(user, initiative).isdisjoint(roles.EXECUTION_FIELDS)
     # Forms only for those who may use them: each costs a query to draw its choices.
+    triage_form = forms.pop("triage_form", None)
+    # A submitted idea is triaged in one step (`decide`), unless the separate triage
+    # form (`triage`, for re-scoring the backlog) comes back with its errors.
+    deciding = is_reviewer and initiative.stage == Stage.SUBMITTED and triage_form is None
+    decision_form = forms.pop("decision_form", None)
+    if deciding:
+        decision_form = decision_form or TriageDecisionForm(instance=initiative)
+    else:
+        decision_form = None
+        triage_form = triage_form or (TriageForm(instance=initiative) if is_reviewer else None)
+    execution_form = forms.pop("execution_form", None) or (
+        ExecutionForm(instance=initiative) if can_execute else None
+    )
+    target_form = forms.pop("target_form", None)
+    if target_form is None and fix == workflow.NEW_TARGET and can_record:
+        target_form = _focus(TargetForm(initiative=initiative), "metric")
+    for form, fields in (
+        (triage_form, roles.TRIAGE_FIELDS),
+        (execution_form, roles.EXECUTION_FIELDS),
+    ):
+        if form is not None and not form.is_bound and fix in fields:
+            _focus(form, fix)
+
+    moves = shown_moves(initiative, user, deciding=deciding)
+    freezing = [m for m in moves if (initiative.stage, m.to) in workflow.FREEZING_MOVES]
+    # What the freeze would take, only where a move freezes: one query.
+    preview = facts.baseline_preview(initiative_id=initiative.pk) if freezing else []
+    links = FixLinks(
+        is_reviewer=is_reviewer,
+        can_execute=can_execute,
+        can_record=can_record,
+        targets=targets,
+        preview=preview,
+    )
     context = {
         "initiative": initiative,
         "steps": steps(initiative),
-        "moves": [o for o in options if o.allowed or not _only_permission(o)],
+        "moves": [links.step(option, initiative=initiative) for option in moves],
+        "baseline_preview": preview,
         "is_reviewer": is_reviewer,
         "can_execute": can_execute,
         "can_record": can_record,
         "targets": targets,
         "activity": activity(initiative, page=activity_page(request)),
-        "triage_form": forms.pop("triage_form", None)
-        or (TriageForm(instance=initiative) if is_reviewer else None),
-        "execution_form": forms.pop("execution_form", None)
-        or (ExecutionForm(instance=initiative) if can_execute else None),
+        "decision_form": decision_form,
+        "triage_form": triage_form,
+        "execution_form": execution_form,
+        "open_panel": fix,
+        "problems": problems(
+            decision_form=decision_form, triage_form=triage_form, execution_form=execution_form
+        ),
         "comment_form": forms.pop("comment_form", None) or CommentForm(),
-        "target_form": forms.pop("target_form", None),
+        "target_form": target_form,
         **forms,
     }
     return render(request, "improvement/initiative.html", context, status=status)
+
+
+def _focus(form, name: str):
+    """The field a gate's link leads to gets the focus when the page loads."""
+    form.fields[name].widget.attrs["autofocus"] = True
+    return form
+
+
+def fix_asked(request) -> str:
+    """`?fix=` on a GET: what a gate's link asked the page to open ("" for none)."""
+    if request.method != "GET":
+        return ""
+    form = FixForm(request.GET)
+    return form.cleaned_data["fix"] if form.is_valid() else ""
+
+
+def shown_moves(initiative: Initiative, user, *, deciding: bool) -> list[workflow.MoveOption]:
+    """The moves the page offers this user: every one they may make or could once its
+    gate is met — bar the triage moves while the one-step triage form is shown."""
+    return [
+        option
+        for option in workflow.options(initiative=initiative, user=user)
+        if (option.allowed or not _only_permission(option))
+        and not (deciding and option.to in (Stage.BACKLOG, Stage.REJECTED))
+    ]
 
 
 ACTIVITY_PER_PAGE = 50
@@ -222,7 +314,8 @@ def _only_permission(option) -> bool:
 
 
 def detail(request, pk: int):
-    return page(request, load(pk, request.user))
+    initiative = load(pk, request.user)
+    return page(request, initiative, decision_form=recall_decision(request, initiative))
 
 
 @require_POST
@@ -252,10 +345,23 @@ def move(request, pk: int):
     except workflow.MoveForbidden as exc:
         raise PermissionDenied(str(exc)) from None
     except workflow.MoveRefused as exc:
-        missing = " ".join(unmet.message for unmet in exc.unmet)
-        return refuse(request, pk, f"Not moved to {Stage(to).label}: {missing}")
+        return refuse(request, pk, refusal(initiative, to=to, unmet=exc.unmet, user=request.user))
     messages.success(request, f"Moved to {Stage(to).label}.")
     return redirect("improvement:initiative", pk=pk)
+
+
+def refusal(initiative: Initiative, *, to: str, unmet: list[workflow.Unmet], user) -> str:
+    """What a refused move says. When the page's Next steps list these very conditions
+    for this move, each with its fix, the message points there rather than repeating
+    them; otherwise (a reason not given, a move no longer possible) it names them."""
+    label = Stage(to).label
+    deciding = roles.is_reviewer(user) and initiative.stage == Stage.SUBMITTED
+    listed = [o for o in shown_moves(initiative, user, deciding=deciding) if o.to == to]
+    codes = {u.code for u in unmet}
+    if listed and codes <= {u.code for u in listed[0].unmet}:
+        count = f"{len(codes)} condition{'s' if len(codes) != 1 else ''}"
+        return f"Not moved to {label}: {count} not met yet, listed under Next steps with each fix."
+    return f"Not moved to {label}: {' '.join(u.message for u in unmet)}"
 
 
 def refuse(request, pk: int, message: str):
@@ -296,6 +402,100 @@ def safe_next(request) -> str | None:
 
 def initiative_url(pk: int) -> str:
     return reverse("improvement:initiative", args=[pk])
+
+
+@require_POST
+def decide(request, pk: int):
+    """Triage a submitted idea in one step: save the reviewer's triage fields
+    (services.update_initiative) and make the decision's move (workflow.move) — both, or
+    neither. Made, a redirect to the page with a message; refused, a redirect too
+    (POST/redirect/GET), and the page shows the form as it was filled in with what to fix
+    (`recall_decision`). Only a reviewer may (403, before any value is looked at)."""
+    initiative = get_object_or_404(Initiative, pk=pk)
+    if not roles.can_move(request.user, initiative, triage=True):
+        raise PermissionDenied("Only reviewers can triage or reject ideas.")
+    form = TriageDecisionForm(request.POST, instance=initiative)
+    refused: list[tuple[str | None, str]] = []  # beyond the form's own checks
+    if form.is_valid():
+        try:
+            _decide(form, pk=pk, actor=request.user)
+        except workflow.MoveForbidden as exc:
+            raise PermissionDenied(str(exc)) from None
+        except workflow.MoveRefused as exc:
+            refused = [(form.field_for(workflow.fixed_by(u)), u.message) for u in exc.unmet]
+        except ValidationError as exc:
+            refused = _placed(form, exc)
+        else:
+            messages.success(request, f"Moved to {Stage(form.to).label}.")
+            return redirect(initiative_url(pk))
+    # Kept for the page the redirect shows, once: the values as typed (each capped, the
+    # session is no store for a megabyte) and what the services and the workflow said.
+    request.session[_decision_key(pk)] = {
+        "data": {
+            name: [value[: LONG_TEXT + 1] for value in request.POST.getlist(name)]
+            for name in form.fields
+            if name in request.POST
+        },
+        "refused": refused,
+    }
+    return redirect(initiative_url(pk))
+
+
+def _decide(form: TriageDecisionForm, *, pk: int, actor) -> None:
+    changes = {
+        name: form.cleaned_data[name] for name in form.changed_data if name in roles.TRIAGE_FIELDS
+    }
+    with transaction.atomic():
+        # The row is locked for both steps, and a refused move raises out of this block:
+        # the fields it saved are undone with it.
+        locked = Initiative.objects.select_for_update().get(pk=pk)
+        services.update_initiative(initiative=locked, actor=actor, changes=changes)
+        workflow.move(
+            initiative=locked,
+            to=form.to,
+            actor=actor,
+            note=form.move_note,
+            duplicate_of=form.cleaned_data["duplicate_of"],
+        )
+
+
+def _placed(form, exc: ValidationError) -> list[tuple[str | None, str]]:
+    """A service's refusal as (field of the form, message); None for above the form."""
+    if not hasattr(exc, "error_dict"):
+        return [(None, message) for message in exc.messages]
+    placed = []
+    for name, errors in exc.message_dict.items():
+        field = form.field_for(name)
+        for message in errors:
+            placed.append((field, message) if field else (None, message))
+    return placed
+
+
+def _decision_key(pk: int) -> str:
+    return f"triage-decision-{pk}"
+
+
+def recall_decision(request, initiative: Initiative) -> TriageDecisionForm | None:
+    """The refused triage decision kept for this page (`decide`), once: the form bound
+    to what was typed, with its own errors and what the workflow refused. None when
+    there is none, or the idea is no longer this reviewer's to triage."""
+    kept = request.session.pop(_decision_key(initiative.pk), None)
+    if not kept:
+        return None
+    if initiative.stage != Stage.SUBMITTED or not roles.is_reviewer(request.user):
+        # Triaged meanwhile: no form to show it on, so the refusal is a message.
+        refused = " ".join(message for _, message in kept["refused"])
+        messages.error(request, f"Nothing was saved. {refused}".strip())
+        return None
+    data = QueryDict(mutable=True)
+    for name, values in kept["data"].items():
+        data.setlist(name, values)
+    # A copy to validate into: a ModelForm writes what it cleans into its instance.
+    form = TriageDecisionForm(data, instance=Initiative.objects.get(pk=initiative.pk))
+    form.is_valid()
+    for field, message in kept["refused"]:
+        form.add_error(field, message)
+    return form
 
 
 @require_POST

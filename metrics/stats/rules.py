@@ -177,3 +177,12 @@ def western_electric(
         from_first,
     )
     return [Signal(index=i, rule=r) for i, r in zip(index.tolist(), rule.tolist(), strict=True)]
+
+
+# The rules in words, as the pages name them (translated where shown).
+RULE_WORDS = {
+    1: "a point beyond the 3σ control limits",
+    2: "2 of 3 points in a row beyond 2σ on the same side of the centre line",
+    3: "4 of 5 points in a row beyond 1σ on the same side of the centre line",
+    4: "8 points in a row on one side of the centre line",
+}

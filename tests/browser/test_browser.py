@@ -91,25 +91,26 @@ def test_it_refuses_a_wrong_password(page, live_server, people):
 
 
 def test_it_says_what_a_refused_move_still_needs_on_the_initiative_page(page, live_server, people):
-    idea = InitiativeFactory(title="Unscored idea")
+    idea = TriagedInitiativeFactory(title="Unowned idea", owner=None)
     log_in(page, live_server, people["reviewer"])
     page.goto(f"{live_server.url}/initiatives/{idea.pk}/")
 
     # A blocked move is marked aria-disabled but stays reachable: a keyboard user submits it.
-    blocked = page.get_by_role("button", name="Move to Backlog")
+    blocked = page.get_by_role("button", name="Move to Plan")
     expect(blocked).to_have_attribute("aria-disabled", "true")
     blocked.focus()
     page.keyboard.press("Enter")
 
-    # Refused, the move redirects to the page, which says everything still missing.
+    # Refused, the move redirects to the page, which points to what is still missing
+    # (listed once, under Next steps, each with its fix).
     expect(page.get_by_role("status")).to_have_text(
-        "Not moved to Backlog: Score the impact (1–5). Score the effort (1–5). "
-        "Choose PDCA or DMAIC."
+        "Not moved to Plan: 1 condition not met yet, listed under Next steps with each fix."
     )
     assert page.url == f"{live_server.url}/initiatives/{idea.pk}/"
-    expect(page.get_by_role("heading", name="Unscored idea")).to_be_visible()
+    expect(page.get_by_role("heading", name="Unowned idea")).to_be_visible()
+    expect(page.get_by_role("link", name="Assign an owner.")).to_be_visible()
     idea.refresh_from_db()
-    assert idea.stage == Stage.SUBMITTED
+    assert idea.stage == Stage.BACKLOG
 
 
 def test_it_takes_an_idea_from_submission_to_measured_results(
@@ -140,16 +141,15 @@ def test_it_takes_an_idea_from_submission_to_measured_results(
     assert idea_url.endswith(f"/initiatives/{idea.pk}/")
     log_out(page)
 
-    # A reviewer triages it and moves it to the backlog, then into its first stage.
+    # A reviewer triages it and accepts it to the backlog in one step, then moves it into
+    # its first stage.
     log_in(page, live_server, people["reviewer"])
     page.goto(idea_url)
     page.get_by_label("Impact").select_option("4")
     page.get_by_label("Effort").select_option("2")
     page.get_by_label("Methodology").select_option(label="PDCA")
     page.get_by_label("Owner", exact=True).select_option(label="Oscar Owner")
-    page.get_by_role("button", name="Save triage").click()
-    expect(page.get_by_role("status")).to_contain_text("Triage saved.")
-    page.get_by_role("button", name="Move to Backlog").click()
+    page.get_by_role("button", name="Accept to backlog").click()
     expect(page.get_by_role("status")).to_contain_text("Moved to Backlog.")
     page.get_by_role("button", name="Move to Plan").click()
     expect(page.get_by_role("status")).to_contain_text("Moved to Plan.")

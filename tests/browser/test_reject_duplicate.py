@@ -42,7 +42,8 @@ def log_in(page, live_server, user) -> None:
 
 
 def reject_form(page):
-    return page.locator("form.move").filter(has=page.get_by_role("button", name="Move to Rejected"))
+    """A submitted idea is rejected in the one-step triage form: its "Reject" part."""
+    return page.locator("fieldset.decision").filter(has=page.get_by_role("button", name="Reject"))
 
 
 def test_it_rejects_an_idea_as_a_duplicate_given_only_its_number(page, live_server, reviewer):
@@ -54,7 +55,7 @@ def test_it_rejects_an_idea_as_a_duplicate_given_only_its_number(page, live_serv
     form = reject_form(page)
     expect(form.get_by_label("Reason")).to_have_value("")
     form.get_by_label("Or duplicate of idea number").fill(str(original.pk))
-    form.get_by_role("button", name="Move to Rejected").click()
+    form.get_by_role("button", name="Reject").click()
 
     expect(page.get_by_role("status")).to_contain_text("Moved to Rejected.")
     expect(
@@ -78,11 +79,11 @@ def test_it_shows_a_refused_rejection_on_the_page_and_does_not_post_it_again(
 
     # Neither a reason nor a number: the browser sends it (neither is required), the
     # workflow refuses it.
-    reject_form(page).get_by_role("button", name="Move to Rejected").click()
+    reject_form(page).get_by_role("button", name="Reject").click()
 
-    expect(page.get_by_role("status")).to_contain_text(
-        "Not moved to Rejected: Give a reason for the rejection, or the idea it duplicates."
-    )
+    banner = page.locator("#problems")
+    expect(banner).to_contain_text("Not rejected: nothing was saved.")
+    expect(banner).to_contain_text("Give a reason for the rejection, or the idea it duplicates.")
     assert page.url == f"{live_server.url}/initiatives/{idea.pk}/"
 
     methods = []
@@ -90,7 +91,7 @@ def test_it_shows_a_refused_rejection_on_the_page_and_does_not_post_it_again(
     page.reload()
 
     expect(page.get_by_role("heading", name="Put labels on the shelves")).to_be_visible()
-    expect(page.get_by_role("status")).to_have_count(0)  # shown once, then gone
+    expect(page.locator("#problems")).to_have_count(0)  # shown once, then gone
     assert methods[0] == "GET"
     assert "POST" not in methods
     assert Initiative.objects.get(pk=idea.pk).stage == Stage.SUBMITTED

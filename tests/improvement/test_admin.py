@@ -176,7 +176,6 @@ def test_it_refuses_to_delete_an_initiative_with_history(admin_client):
 @pytest.mark.parametrize(
     ("app_label", "model_name", "field_name", "make", "term"),
     [
-        ("improvement", "initiative", "owner", lambda: UserFactory(username="zelda"), "zeld"),
         ("improvement", "initiative", "area", lambda: AreaFactory(name="Warehouse"), "wareh"),
         (
             "improvement",

@@ -176,9 +176,9 @@ def test_it_shows_a_targets_baseline_target_and_current_result(web_as, me):
     assert "by 2026-09-30" in html
     assert "<dd>8.5" in html
     assert "6 points after the change" in html
-    assert "15.0 %" in html
-    assert "75 % of the way to target" in html
-    assert "0.0123" in html
+    assert "<dd>+15.0%</dd>" in html
+    assert "75% of the way to target" in html
+    assert "<dd>0.0123</dd>" in html
     assert "significant (Welch, α 0.05)" in html
     assert '<span class="status improving">Improving</span>' in html
 
@@ -275,8 +275,8 @@ def test_it_draws_control_limits_and_marks_a_signal_on_the_run_chart(web_as, me)
     assert 'class="limit"><title>UCL</title></line>' in html
     assert 'class="limit"><title>LCL</title></line>' in html
     assert html.count('class="signal"') == 1
-    assert "2026-03-22: 25 hours — rule 1 signal" in html
-    assert "1 control-chart signals" in html
+    assert "2026-03-22: 25 hours — signal: a point beyond the 3σ control limits" in html
+    assert "1 control-chart signal." in html
 
 
 def test_it_draws_a_p_charts_limits_for_each_points_sample_size(web_as, me):
@@ -426,13 +426,14 @@ def triage_data(**overrides) -> dict:
 
 
 def test_it_shows_reviewers_the_triage_form(web_as, reviewer):
+    # A submitted idea is triaged in one step (tests/improvement/test_triage_one_step.py).
     initiative = InitiativeFactory()
 
     response = web_as(reviewer).get(page_of(initiative))
 
     assert response.status_code == 200
     html = response.content.decode()
-    assert "Save triage" in html
+    assert "Accept to backlog" in html
     for field in ("impact", "effort", "methodology", "owner", "sponsor", "confidence"):
         assert f'<label for="id_{field}">' in html
 

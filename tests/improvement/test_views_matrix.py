@@ -46,8 +46,8 @@ def test_it_puts_each_backlog_idea_in_the_cell_of_its_scores(client_me):
     assert cell(response, 5, 5)["quadrant"] == "major_project"
     assert pks(cell(response, 1, 1)["items"]) == []
     html = response.content.decode()
-    assert f'class="chip" title="{quick.title}">#{quick.pk}</a>' in html
-    assert '<th scope="row">Impact 5</th>' in html
+    assert f'class="chip" title="{quick.title}"><span>{quick.title}</span></a>' in html
+    assert '<th scope="row"><span class="score-name">Impact </span>5</th>' in html
 
 
 def test_it_colours_the_grid_by_quadrant_at_the_threshold(client_me):
@@ -197,7 +197,7 @@ def test_it_escapes_html_in_titles_on_the_matrix(client_me):
     html = response.content.decode()
     assert XSS not in html
     assert f'title="{ESCAPED}"' in html
-    assert html.count(ESCAPED) == 2
+    assert html.count(ESCAPED) == 3  # the chip's title attribute and text, the ranked list
 
 
 # --- rescoring ------------------------------------------------------------------------

@@ -153,7 +153,7 @@ def test_it_lists_regressed_results_on_the_dashboard(client_me):
     html = response.content.decode()
     assert "Faster refunds" in html
     assert '<span class="status regressed">Regressed</span>' in html
-    assert "-12.5 %" in html
+    assert "<td>-12.5%</td>" in html
 
 
 def test_it_lists_only_newest_results_regressed_first_on_the_dashboard(client_me):

@@ -365,6 +365,7 @@ def test_it_schedules_only_registered_tasks():
         "metrics.tasks.quarterly_rollup",
         "metrics.tasks.sustainment_watch",
         "improvement.tasks.send_stale_reminders",
+        "improvement.tasks.send_daily_digests",
     }
     assert scheduled <= set(app.tasks)
 
@@ -372,6 +373,16 @@ def test_it_schedules_only_registered_tasks():
 @pytest.mark.parametrize("name", ["measure-results", "quarterly-rollup", "sustainment-watch"])
 def test_it_runs_the_numbers_nightly(name):
     assert interval(app.conf.beat_schedule[name]["schedule"]) == DAY
+
+
+def test_it_sends_the_digest_daily_after_the_monday_reminders():
+    at = {
+        name: (min(entry["schedule"].hour), min(entry["schedule"].minute))
+        for name, entry in app.conf.beat_schedule.items()
+    }
+
+    assert interval(app.conf.beat_schedule["daily-digest"]["schedule"]) == DAY
+    assert at["stale-reminders"] < at["daily-digest"]
 
 
 def test_it_runs_the_stale_reminders_weekly():
@@ -408,6 +419,7 @@ def test_it_rolls_up_and_watches_after_the_results():
         "metrics.tasks.sustainment_watch",
         "improvement.tasks.send_stale_reminders",
         "improvement.tasks.send_notification_emails",
+        "improvement.tasks.send_daily_digests",
     ],
 )
 def test_it_gives_every_task_late_acks_time_limits_and_named_retries(name):

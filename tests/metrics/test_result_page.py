@@ -17,7 +17,7 @@ from django.utils import timezone
 from scipy import stats as scipy_stats
 
 from improvement.models import Stage
-from improvement.templatetags.tracker import number
+from improvement.templatetags.tracker import signed_figure
 from metrics import selectors
 from metrics.models import Direction, ResultStatus
 from metrics.results.compute import compute_results
@@ -79,17 +79,20 @@ def test_it_shows_an_interim_result_adjusted_for_autocorrelation(web_as, user):
     r1 = (d[1:] * d[:-1]).sum() / (d * d).sum()
     n_eff = 20 * (1 - r1) / (1 + r1)
     half = scipy_stats.t.ppf(0.975, n_eff - 1) * math.sqrt(x.var(ddof=1) / n_eff)
-    assert (number(x.mean() - 10 - half), number(x.mean() - 10 + half)) == ("1.428", "2.512")
+    low, high = x.mean() - 10 - half, x.mean() - 10 + half
+    assert (signed_figure(low), signed_figure(high)) == ("+1.428", "+2.512")
     for text in [
-        "20 points after the change (5.4 effective)",
-        "95 % CI 1.428 to 2.512 hours",
-        "<dd>0.0004</dd>",  # p = 0.00037: below 0.001, so proven even at an interim look
-        "significant — One-sample t-test against the typed baseline",
-        "interim — needs p &lt; 0.001 until 2026-09-30",
-        "adjusted for autocorrelation, r₁ = 0.57</dd>",
+        '20 points after the change (5.4 <a href="/help/#autocorrelation">effective</a>)',
+        "95 % CI</a> +1.428 to +2.512 hours (positive is better): all of it an improvement",
+        "<dd>&lt; 0.001</dd>",  # p = 0.00037: below 0.001, so proven even at an interim look
+        'significant — <a href="/help/#test-one_sample_t">One-sample t-test against the '
+        "typed baseline</a>",
+        '<a href="/help/#alpha">interim</a> — needs p &lt; 0.001 until 2026-09-30',
+        "adjusted for autocorrelation</a>, r₁ = 0.57</dd>",
         '<span class="status improving">Improving</span>',
-        "1970.00 a year (hard savings)",
-        "95 % CI 1427.98 to 2512.02 a year",
+        # Money in CURRENCY, whole units from 1,000 up, both ends of its interval alike.
+        '<dd>$1,970 <small>a year</small></dd><dd class="provenance">hard savings</dd>',
+        "95 % CI</a> $1,428 to $2,512 a year",
     ]:
         assert text in html, text
     assert "final, α" not in html
@@ -113,13 +116,13 @@ def test_it_shows_a_final_result_with_its_test_and_intervals(web_as, user):
     # The interval of after − before, turned round (positive is better), × 1000 a year.
     interval = scipy_stats.ttest_ind(after, before, equal_var=False).confidence_interval(0.95)
     low, high = -interval.high, -interval.low
-    benefit = [(Decimal(repr(float(v))) * 1000).quantize(Decimal("0.01")) for v in (low, high)]
+    benefit = [f"${Decimal(repr(float(v))) * 1000:,.0f}" for v in (low, high)]
     for text in [
-        f"95 % CI {number(low)} to {number(high)} hours",
-        "significant — Welch&#x27;s two-sample t-test",
-        "final, α = 0.05",
-        "4600.00 a year (hard savings)",  # 20 − 15.4 = 4.6 hours
-        f"95 % CI {benefit[0]} to {benefit[1]} a year",
+        f"95 % CI</a> {signed_figure(low)} to {signed_figure(high)} hours",
+        'significant — <a href="/help/#test-welch_t">Welch&#x27;s two-sample t-test</a>',
+        '<a href="/help/#alpha">final</a>, α = 0.05',
+        "<dd>$4,600 <small>a year</small></dd>",  # 20 − 15.4 = 4.6 hours
+        f"95 % CI</a> {benefit[0]} to {benefit[1]} a year",
     ]:
         assert text in html, text
     assert 0 < low < 4.6 < high
@@ -174,7 +177,7 @@ def test_it_labels_the_dashboards_benefit_proven(web_as, user):
 
     assert response.status_code == 200
     html = response.content.decode()
-    assert "12,345 <small>proven</small>" in html
+    assert "$12,345 <small>proven</small>" in html
     assert "Proven: quarters whose change is statistically significant" in html
     assert "unproven)" not in html  # nothing unproven to show
 
@@ -194,5 +197,6 @@ def test_it_shows_the_dashboards_unproven_benefit_beside_the_proven(web_as, user
     response = web_as(user).get(reverse("improvement:dashboard"))
 
     html = response.content.decode()
-    assert "1,000 <small>proven</small> <small>(+ 2,500 unproven)</small>" in html
-    assert "0 <small>proven</small> <small>(validated 900)</small>" in html
+    # In CURRENCY, whole units: a headline; the desk keeps the cents.
+    assert "$1,000 <small>proven</small> <small>(+ $2,500 unproven)</small>" in html
+    assert "$0 <small>proven</small> <small>(validated $900)</small>" in html

@@ -280,3 +280,19 @@ def test_it_escapes_the_unit_and_the_name():
     assert "<script>" not in html and "<i>" not in html
     assert "&lt;script&gt;x&lt;/script&gt;" in html
     assert "Baseline 15 &lt;i&gt;h&lt;/i&gt;" in html
+
+
+def test_it_gives_the_points_as_a_table_with_each_signal_in_words():
+    """The fallback for a screen reader: every point, and a signal named by its rule."""
+    from metrics.run_chart import RunChart
+
+    chart = RunChart.__new__(RunChart)
+    chart.points = [
+        {"label": "2026-03-02: 9.5", "rule": None},
+        {"label": "2026-03-03: 30", "rule": 1},
+    ]
+
+    assert chart.rows() == [
+        ("2026-03-02: 9.5", ""),
+        ("2026-03-03: 30", "a point beyond the 3σ control limits"),
+    ]
