@@ -53,8 +53,10 @@ TARGET_ACCEPTED_VS_BULK_CREATE = 3.0
 ITEMS = 5000
 OWNER = "bench-batch-owner"
 CONTRIBUTOR = "bench-batch-contributor"
-# Far after the generator's data (before bench.generate.AS_OF), one minute apart.
-FIRST = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
+# After the generator's data (which ends by bench.generate.AS_OF, 2025-06-30) and after
+# every change date, so in no frozen baseline; in the past, since a measurement dated
+# after today is refused. One minute apart.
+FIRST = dt.datetime(2025, 9, 1, tzinfo=dt.UTC)
 DATABASE = "improvement_bench_batch"
 # --tiny: every step once on 100 initiatives, in a database dropped first, in seconds. It
 # shows the benchmark still runs end to end (CI runs it with --no-fail), not the figures.
