@@ -435,9 +435,10 @@ def test_it_keeps_the_frozen_baselines_freeze_on_the_timeline(web_as, owner):
 
 
 @pytest.mark.django_db
-def test_it_shows_a_correction_of_a_row_written_before_the_history_began(client):
-    """A measurement bulk-loaded without a version (or recorded before the audit trail
-    existed) still shows its correction: who, when and why, its old values unknown."""
+def test_it_shows_what_a_bulk_recorded_measurement_was_before_its_correction(client):
+    """Recorded points have no history row of their own (a batch of thousands costs none);
+    the first correction writes the point as recorded as its first version, so the
+    timeline still shows old -> new — for rows recorded before the audit trail too."""
     from metrics import services as metric_services
     from metrics.history import changes_for
     from metrics.models import Measurement
@@ -458,7 +459,14 @@ def test_it_shows_a_correction_of_a_row_written_before_the_history_began(client)
     )
 
     (change,) = changes_for(target.initiative_id, 10)
-    assert (change.kind, change.reason, change.fields) == ("measurement", "Typo: 90 for 9.", ())
+    assert (change.kind, change.reason) == ("measurement", "Typo: 90 for 9.")
+    assert [(f.old, f.new) for f in change.fields] == [("90", "9")]
+    first = measurement.audit.earliest()
+    assert (first.history_type, first.value, first.history_date) == (
+        "+",
+        90.0,
+        measurement.created_at,
+    )
     client.force_login(target.initiative.owner)
     page = client.get(f"/initiatives/{target.initiative_id}/").content.decode()
-    assert "Typo: 90 for 9." in page and "before the history began" in page
+    assert "Typo: 90 for 9." in page
