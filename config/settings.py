@@ -57,6 +57,10 @@ INSTALLED_APPS = [
     "accounts",
     "improvement",
     "metrics",
+    "actions",
+    "attachments",
+    "campaigns",
+    "problem_solving",
 ]
 
 MIDDLEWARE = [
@@ -369,3 +373,8 @@ LOGGING = {
         "axes": {"level": "WARNING"},
     },
 }
+
+# seed_demo's other seeders: each an idempotent `seed(report)` adding that app's demo rows
+# (improvement/demo/builder.py). Empty of real data on a deployment: seed_demo refuses to
+# run with DEBUG off.
+DEMO_SEEDERS: list[str] = []

@@ -38,6 +38,10 @@ api_urlpatterns = [
     path("matrix/", improvement_api.MatrixView.as_view(), name="matrix"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", APIDocsView.as_view(url_name="schema"), name="api-docs"),
+    path("", include("actions.api_urls")),
+    path("", include("attachments.api_urls")),
+    path("", include("campaigns.api_urls")),
+    path("", include("problem_solving.api_urls")),
     path("", include(router.urls)),
 ]
 
@@ -59,6 +63,10 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("api/", include(api_urlpatterns)),
+    path("", include("actions.urls")),
+    path("", include("attachments.urls")),
+    path("", include("campaigns.urls")),
+    path("", include("problem_solving.urls")),
     path("", include("improvement.urls")),
 ]
 

@@ -29,6 +29,7 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from improvement.demo.data import (
     AREAS,
@@ -167,6 +168,11 @@ def seed_demo(*, anchor: dt.date) -> SeedReport:
             _build(idea, anchor=anchor, users=users, areas=areas, metrics=metrics, batch=batch)
             report.created["initiatives"] += 1
     _write(batch, report)
+    # The other apps' demo rows (action items, attachments, campaigns, A3 tools), each an
+    # idempotent `seed(report)` named in settings.DEMO_SEEDERS: named, not imported, so
+    # improvement depends on none of the apps built on it.
+    for dotted in settings.DEMO_SEEDERS:
+        import_string(dotted)(report)
 
     User = get_user_model()
     for label, model in [
