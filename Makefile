@@ -50,6 +50,11 @@ migrations-check: $(STAMP)
 
 check: lint migrations-check test
 
+# Results at company scale (bench/README.md, "Results at scale"): 100,000 initiatives,
+# 10,000,000 measurements in improvement_bench_scale; sharded, 1 and 2 workers; a night.
+bench-scale: $(STAMP)
+	$(BIN)/python -m bench.scale_bench $(BENCH_ARGS)
+
 # Results job at scale (bench/README.md). DATABASE_URL names a PostgreSQL server; the
 # benchmark works in its own database, improvement_bench. BENCH_ARGS=--no-fail to only report.
 bench-results: $(STAMP)
@@ -75,8 +80,9 @@ bench-batch: $(STAMP)
 # minute for all three. Checks they still run end to end (CI), not their targets.
 bench-tiny: $(STAMP)
 	$(BIN)/python -m bench.results_bench --tiny --no-fail
+	$(BIN)/python -m bench.scale_bench --tiny --no-fail --no-reference
 	$(BIN)/python -m bench.http_bench --tiny --no-fail
 	$(BIN)/python -m bench.load --tiny --no-fail
 	$(BIN)/python -m bench.batch_bench --tiny --no-fail
 
-.PHONY: bench load bench-tiny bench-batch
+.PHONY: bench load bench-tiny bench-batch bench-scale

@@ -401,7 +401,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     out(f"{'':4}{'what':<46}{'time':>10}")
     out(f"(a) compute_results, first computation         {best_median(fresh)}")
-    out(f"    compute_results, recompute (all updated)   {best_median(recompute)}")
+    out(f"    compute_results, recompute (none changed)  {best_median(recompute)}")
     for name, seconds in fresh_phases:
         out(f"      {name:<41}{seconds:8.2f} s")
     out(f"(b) reference query (fetchall)                 {best_median(reference)}")

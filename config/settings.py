@@ -274,6 +274,11 @@ CELERY_BROKER_URL = REDIS_URL or "memory://"
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 
 CELERY_TASK_ALWAYS_EAGER = REDIS_URL is None
+# Results are kept only where a task's outcome is waited for: the nightly run's shards,
+# whose chord rolls up the ledger once the last one is done (metrics.tasks).
+CELERY_RESULT_BACKEND = REDIS_URL
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -350,7 +355,15 @@ CELERY_BEAT_SCHEDULE = {
 # Scores are 1–5: a threshold above 5 would make every score low.
 QUADRANT_THRESHOLD = env_int("QUADRANT_THRESHOLD", 3, minimum=1, maximum=5)
 CONTROL_LIMIT_POINTS = env_int("CONTROL_LIMIT_POINTS", 20, minimum=2)
+# Targets per shard of the nightly results run (metrics.results.shards): a worker's memory
+# follows the shard, not the programme (bench/README.md, "Results at scale").
+RESULTS_SHARD_SIZE = env_int("RESULTS_SHARD_SIZE", 5000, minimum=1)
+# The Celery queue the shards and their rollup go to (default: the default queue), so
+# that dedicated workers can take them: `celery -A config worker -Q results` (README).
+RESULTS_QUEUE = env_str("RESULTS_QUEUE") or None
 SUSTAIN_DAYS = env_int("SUSTAIN_DAYS", 365, minimum=0)
+# The largest attachment accepted, in bytes (20 MB).
+ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024, minimum=1)
 STALE_DAYS = env_int("STALE_DAYS", 30, minimum=1)
 # The ISO 4217 code of every amount: benefits, costs, the ledger and its exports. Shown
 # with each amount, written as the reader's language writes money (Babel).

@@ -94,8 +94,10 @@ def in_sentence(name: str) -> str:
 # --- the first measured result -------------------------------------------------------------
 
 
-def awaiting_first_result(*, initiative_id: int | None = None) -> list[int]:
-    """The primary targets (of one initiative, or all) that the results job may measure
+def awaiting_first_result(
+    *, initiative_id: int | None = None, id_range: tuple[int, int] | None = None
+) -> list[int]:
+    """The primary targets (of one initiative, an id range, or all) that the results job may measure
     for the first time: of initiatives whose change is in and that are still alive, with
     no measured result yet. Read before the job runs, so that afterwards the ones it
     measured can be told apart from those measured before (`newly_measured`)."""
@@ -104,6 +106,8 @@ def awaiting_first_result(*, initiative_id: int | None = None) -> list[int]:
     ).exclude(initiative__stage__in=DEAD_STAGES)
     if initiative_id is not None:
         targets = targets.filter(initiative_id=initiative_id)
+    if id_range is not None:
+        targets = targets.filter(pk__range=id_range)
     return list(targets.exclude(latest_status__in=MEASURED).values_list("pk", flat=True))
 
 

@@ -9,11 +9,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
-from config.celery import enqueue_on_commit
 from config.text import clean_reason
 from improvement import notifications, roles
 from improvement.models import INTAKE_STAGES, Comment, Initiative, Support
 from metrics import facts as metric_facts
+from metrics.results import stale
 
 
 def repeat_window() -> dt.timedelta:
@@ -121,7 +121,7 @@ def update_initiative(
                     initiative=initiative, role=role, user_id=user_id, actor_id=actor.pk
                 )
         if {"implemented_on", "stage"} & changes.keys():
-            enqueue_on_commit("metrics.tasks.measure_results", initiative_id=initiative.pk)
+            stale.inputs_changed(initiative_ids=[initiative.pk])
     return initiative
 
 

@@ -16,7 +16,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from config.celery import enqueue_on_commit
 from improvement import notifications, roles
 from improvement.models import (
     ACTIVE_STAGES,
@@ -27,6 +26,7 @@ from improvement.models import (
     Support,
 )
 from metrics import facts as metric_facts
+from metrics.results import stale
 
 
 class Kind(enum.StrEnum):
@@ -430,7 +430,7 @@ def move(
         if not chosen.is_triage:
             # Results and ledger rows follow the stage (a completion, a new cycle), on
             # every deployment: without a broker the job runs when this commits.
-            enqueue_on_commit("metrics.tasks.measure_results", initiative_id=locked.pk)
+            stale.inputs_changed(initiative_ids=[locked.pk])
     return locked
 
 

@@ -1,5 +1,7 @@
 """REST endpoints for numbers: the KPI catalog, targets, measurements, results, ledger."""
 
+import datetime as dt
+
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -35,6 +37,11 @@ from metrics.serializers import (
 )
 from metrics.tasks import measure_results
 
+AS_OF_PARAMETER = OpenApiParameter(
+    "as_of",
+    OpenApiTypes.DATE,
+    description="The result in force on this date (YYYY-MM-DD) instead of the latest.",
+)
 REASON_PARAMETER = OpenApiParameter(
     "reason", str, description="Why: kept in the history (required for a correction)."
 )
@@ -120,13 +127,26 @@ class TargetViewSet(
         services.delete_target(target=target, actor=request.user, reason=reason_given(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(responses=ResultSerializer)
+    @extend_schema(parameters=[AS_OF_PARAMETER], responses=ResultSerializer)
     @action(detail=True, methods=["get"])
     def results(self, request, pk=None):
+        """The target's latest result, or with `?as_of=` the one in force on that date: a
+        result row is written when a figure changes and holds from its date on."""
         target = self.get_object()
-        result = target.results.order_by("-as_of").first()
+        results = target.results.order_by("-as_of")
+        as_of = request.query_params.get("as_of")
+        if as_of is not None:
+            try:
+                day = dt.date.fromisoformat(as_of)
+            except ValueError:
+                raise ValidationError({"as_of": ["Give a date as YYYY-MM-DD."]}) from None
+            results = results.filter(as_of__lte=day)
+            missing = f"This target had no result yet on {day:%Y-%m-%d}."
+        else:
+            missing = "No result has been computed for this target yet."
+        result = results.first()
         if result is None:
-            raise NotFound("No result has been computed for this target yet.")
+            raise NotFound(missing)
         return Response(ResultSerializer(result).data)
 
 

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Count, Exists, F, OuterRef, Q, Sum
+from django.db.models.functions import Now
 from django.db.models.signals import pre_delete
 from django.dispatch import receiver
 from django.utils import timezone
@@ -218,6 +219,12 @@ class Target(models.Model):
         default="",
         db_default="",
     )
+    # The results job's work list, kept by the write path (metrics.results.stale): since
+    # when this target's inputs changed without its result being recomputed (None: its
+    # result is current). A target starts stale, inserted through the ORM or not.
+    results_stale_since = models.DateTimeField(
+        null=True, blank=True, editable=False, db_default=Now()
+    )
 
     class Meta:
         ordering = ["-is_primary", "id"]
@@ -275,7 +282,7 @@ class Target(models.Model):
     def __str__(self) -> str:
         return f"{self.metric.name} on #{self.initiative_id}"
 
-    audit = HistoricalRecords(excluded_fields=["latest_status"])
+    audit = HistoricalRecords(excluded_fields=["latest_status", "results_stale_since"])
 
     def save(self, *args, **kwargs):
         self.check_frozen()

@@ -9,7 +9,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
-from config.celery import enqueue_on_commit
 from config.text import clean_reason
 from improvement import roles
 from improvement.models import BASELINE_FROZEN_STAGES, Initiative
@@ -25,6 +24,7 @@ from metrics.models import (
     value_problem,
 )
 from metrics.periods import end_of_today, quarter_of
+from metrics.results import stale
 
 __all__ = ["MAX_SAMPLE_SIZE", "MAX_VALUE"]  # where the API and the tests read them
 
@@ -89,7 +89,7 @@ def update_target(*, target: Target, actor, changes: dict, reason: str = "") -> 
         window = {"baseline_start", "baseline_end"} & set(corrected)
         if window and target.baseline_source == BaselineSource.WINDOW:
             _refreeze(target, actor=actor, reason=reason)
-    _queue_results({target.initiative_id})
+        stale.inputs_changed(target_ids=[target.pk])
     return target
 
 
@@ -106,7 +106,8 @@ def delete_target(*, target: Target, actor, reason: str = "") -> None:
         target._history_user = actor
         target._change_reason = reason.strip() or "Deleted."
         target.delete()
-    _queue_results({target.initiative_id})
+        # Its results go with it; the initiative's ledger rows follow.
+        stale.inputs_changed(initiative_ids=[target.initiative_id], mark=False)
 
 
 def _open_to(actor, initiative: Initiative) -> bool:
@@ -299,12 +300,12 @@ def record_measurements(*, actor, items: list[dict], source: str = MeasurementSo
     try:
         with transaction.atomic():
             Measurement.objects.bulk_create(rows)
+            stale.inputs_changed(target_ids={item["target"].pk for item in items})
     except IntegrityError:
         # Someone recorded the same timestamp between our check and our insert.
         raise MeasurementErrors(
             {0: {"observed_at": ["A measurement at one of these times was just recorded."]}}
         ) from None
-    _queue_results({item["target"].initiative_id for item in items})
     return rows
 
 
@@ -380,11 +381,13 @@ def correct_measurement(
     try:
         with transaction.atomic():
             measurement.save()
+            _after_correction(
+                target, actor=actor, days=[old_day, _local_day(instant)], reason=reason
+            )
     except IntegrityError:
         raise ValidationError(
             {"observed_at": ["This target already has a measurement at this time."]}
         ) from None
-    _after_correction(target, actor=actor, days=[old_day, _local_day(instant)], reason=reason)
     return measurement
 
 
@@ -399,7 +402,7 @@ def delete_measurement(*, measurement: Measurement, actor, reason: str) -> None:
     day = _local_day(measurement.observed_at)
     with transaction.atomic():
         measurement.delete()
-    _after_correction(measurement.target, actor=actor, days=[day], reason=reason)
+        _after_correction(measurement.target, actor=actor, days=[day], reason=reason)
 
 
 def _keep_first_version(measurement: Measurement) -> None:
@@ -447,7 +450,7 @@ def _after_correction(target: Target, *, actor, days: list[dt.date], reason: str
     window = target.baseline_source == BaselineSource.WINDOW and target.is_frozen
     if window and any(_in_frozen_evidence(target, day) for day in days):
         _refreeze(target, actor=actor, reason=reason)
-    _queue_results({target.initiative_id})
+    stale.inputs_changed(target_ids=[target.pk])
 
 
 def _instant(when: dt.datetime) -> dt.datetime | None:
@@ -458,9 +461,3 @@ def _instant(when: dt.datetime) -> dt.datetime | None:
         return when.astimezone(dt.UTC)
     except OverflowError:
         return None
-
-
-def _queue_results(initiative_ids: set[int]) -> None:
-    """Recompute results for the initiatives that got new data, after commit."""
-    for initiative_id in sorted(initiative_ids):
-        enqueue_on_commit("metrics.tasks.measure_results", initiative_id=initiative_id)

@@ -10,6 +10,7 @@ reviewer's correction, with a reason), measurements come in through the import p
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.forms.models import BaseInlineFormSet
 from django.shortcuts import redirect
 from django.urls import path, reverse
@@ -29,6 +30,7 @@ from metrics.models import (
     SignalAlert,
     Target,
 )
+from metrics.results import stale
 
 # Set only by the workflow, when a move freezes the baseline.
 FREEZE_FIELDS = Target.FREEZE_FIELDS
@@ -44,6 +46,13 @@ class MetricAdmin(admin.ModelAdmin):
     list_display = ["name", "unit", "direction", "pillar", "chart_kind", "is_active"]
     list_filter = ["is_active", "pillar", "direction", "chart_kind"]
     search_fields = ["name", "description"]
+
+    def save_model(self, request, obj, form, change):
+        # A metric's direction or kind changes how its targets' results are computed.
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            if change and {"direction", "chart_kind"} & set(form.changed_data):
+                stale.inputs_changed(metric_id=obj.pk)
 
 
 class TargetForm(forms.ModelForm):

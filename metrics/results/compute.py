@@ -19,17 +19,22 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from django.conf import settings
-from django.db import connection, transaction
-from django.db.models import Exists, F, OuterRef
+from django.db import transaction
+from django.db.models import Exists, F, OuterRef, Subquery
 from django.utils import timezone
 
 from improvement.models import CONTROL_STAGES
 from metrics import stats
 from metrics.models import Measurement, ResultSnapshot, ResultStatus, Target
 from metrics.periods import day_start
-from metrics.results import postgresql
+from metrics.results import postgresql, stale
 from metrics.results.figures import FIGURE_FIELDS, MONEY_FIELDS, NUMBER_FIELDS, Figures, figures
-from metrics.results.samples import Samples, _stream, fetch_samples, subset
+from metrics.results.samples import (
+    Samples,
+    _stream,
+    fetch_samples,
+    subset,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -38,10 +43,14 @@ def compute_results(
     *,
     initiative_id: int | None = None,
     as_of: dt.date | str | None = None,
+    id_range: tuple[int, int] | None = None,
+    full: bool = True,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> int:
-    """Compute and upsert results for every eligible target (or one initiative's) as of
-    `as_of` (default today). Returns the number of result rows written.
+    """Compute results for every eligible target — or one initiative's, or those of an id
+    range (a shard, both ends included) — as of `as_of` (default today), and write a row
+    where a figure changed. With `full=False` (the nightly run), only the targets on the
+    work list (metrics.results.stale) are computed. Returns the number of targets computed.
 
     `progress(phase, done, total)`, if given, is called as the work advances."""
     progress = progress or (lambda phase, done, total: None)
@@ -50,10 +59,14 @@ def compute_results(
     as_of = as_of or timezone.localdate()
     until = day_start(as_of + dt.timedelta(days=1))
 
-    samples = fetch_samples(until=until, with_series=True, initiative_id=initiative_id)
+    samples = fetch_samples(
+        until=until,
+        with_series=True,
+        initiative_id=initiative_id,
+        id_range=id_range,
+        due_as_of=None if full else as_of,
+    )
     progress("measurements read", len(samples), len(samples))
-    if not len(samples):
-        return 0
     problems = data_problems(samples)
     good = subset(samples, np.flatnonzero([pk not in problems for pk in samples.target_id]))
     try:
@@ -63,6 +76,7 @@ def compute_results(
         problems |= _one_by_one(good, as_of=as_of)
     if problems:
         save_errors(problems, as_of=as_of)
+    stale.settled(stale_since=dict(zip(samples.target_id, samples.stale_since, strict=True)))
     progress("saved", len(samples), len(samples))
     return len(samples)
 
@@ -330,6 +344,10 @@ def baseline_series(target_ids: list[int]) -> tuple[np.ndarray, ...]:
     order of `target_ids`, NaN for no size. One query, after the samples' read: a
     measurement recorded in between is a baseline point the samples did not see, which
     changes no result."""
+    if postgresql.in_use():
+        position, pk, value, size = postgresql.baseline_series(target_ids)
+        lengths = np.bincount(position - 1, minlength=len(target_ids)).astype(np.int64)
+        return pk, value, np.where(size == 0, np.nan, size).astype(np.float64), lengths
     before = Measurement.objects.filter(
         observed_at__date__lt=F("target__initiative__implemented_on")
     )
@@ -351,7 +369,7 @@ def baseline_series(target_ids: list[int]) -> tuple[np.ndarray, ...]:
 
 def observed_at(ids: list[int]) -> dict[int, dt.datetime]:
     """When each of these measurements was observed."""
-    if connection.vendor == "postgresql":
+    if postgresql.in_use():
         return postgresql.observed_at(ids)
     return dict(Measurement.objects.filter(pk__in=ids).values_list("pk", "observed_at"))
 
@@ -360,10 +378,11 @@ def observed_at(ids: list[int]) -> dict[int, dt.datetime]:
 
 
 def save(samples: Samples, result: Figures, control: ControlColumns, *, as_of: dt.date) -> None:
-    """Upsert the results, and each target's latest_status where this date is its newest
+    """Write each target's result as of `as_of` where a figure differs from its result in
+    force on that date, and each target's latest_status where this date is its newest
     result's and the status changed."""
     now = timezone.now()
-    if connection.vendor == "postgresql":
+    if postgresql.in_use():
         postgresql.upsert(samples, result, control, as_of=as_of, now=now)
     else:
         _upsert(samples, result, control, as_of=as_of, now=now)
@@ -390,6 +409,10 @@ def keep_latest_status(samples: Samples, result: Figures, *, as_of: dt.date) -> 
             Target.objects.filter(pk__in=batch).exclude(Exists(newer)).update(latest_status=status)
 
 
+# The figures a row is compared on (see save()).
+COMPARED = [name for name in FIGURE_FIELDS if name != "computed_at"]
+
+
 def _upsert(samples: Samples, result: Figures, control: ControlColumns, *, as_of, now) -> None:
     rows = [
         ResultSnapshot(
@@ -399,14 +422,37 @@ def _upsert(samples: Samples, result: Figures, control: ControlColumns, *, as_of
             n_after=int(samples.n_after[i]),
             control=control.get(pk),
             computed_at=now,
+            error="",
             **result.row(i),
         )
         for i, pk in enumerate(samples.target_id)
     ]
+    in_force = results_in_force(samples.target_id, as_of=as_of)
+    changed = [row for row in rows if _differs(row, in_force.get(row.target_id))]
     ResultSnapshot.objects.bulk_create(
-        rows,
+        changed,
         update_conflicts=True,
         unique_fields=["target", "as_of"],
-        update_fields=FIGURE_FIELDS,
+        update_fields=[*FIGURE_FIELDS, "error"],
         batch_size=2000,
     )
+
+
+def _differs(row: ResultSnapshot, previous: ResultSnapshot | None) -> bool:
+    if previous is None or previous.error:
+        return True
+    return any(getattr(row, name) != getattr(previous, name) for name in COMPARED)
+
+
+def results_in_force(target_ids: list[int], *, as_of: dt.date) -> dict[int, ResultSnapshot]:
+    """Each target's result in force on `as_of`: its newest row as of then."""
+    found = {}
+    for start in range(0, len(target_ids), STATUS_BATCH):
+        batch = target_ids[start : start + STATUS_BATCH]
+        newest = ResultSnapshot.objects.filter(target=OuterRef("pk"), as_of__lte=as_of).order_by(
+            "-as_of"
+        )
+        ids = Target.objects.filter(pk__in=batch).values(latest=Subquery(newest.values("pk")[:1]))
+        for row in ResultSnapshot.objects.filter(pk__in=ids):
+            found[row.target_id] = row
+    return found

@@ -33,7 +33,7 @@ from django.db.models import F, Q
 from improvement.models import CONTROL_STAGES, DEAD_STAGES
 from metrics import stats
 from metrics.models import ChartKind, Direction, Measurement, Target
-from metrics.results import postgresql
+from metrics.results import postgresql, stale
 
 
 @dataclass
@@ -61,6 +61,8 @@ class Samples:
     var_after: np.ndarray
     # The status of each target's newest stored result ("" before the first).
     latest_status: list[str] = field(default_factory=list)
+    # Each target's mark on the results job's work list as read (metrics.results.stale).
+    stale_since: list[dt.datetime | None] = field(default_factory=list)
     # Per target: arrays of measurement ids, values and sample sizes (NaN for none) after
     # the change, oldest first; filled for control-stage targets when series were asked for.
     series: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict)
@@ -103,12 +105,21 @@ def _partial(n, mean, var) -> stats.SampleColumns:
     )
 
 
-def eligible_targets(*, initiative_id=None, primary_only=False, implemented_by=None):
+def eligible_targets(
+    *, initiative_id=None, primary_only=False, implemented_by=None, id_range=None, due_as_of=None
+):
+    """The targets with a result: their initiative has a change date and is alive. Narrowed
+    to an initiative, to primary targets, to changes made by a date, to an id range (a
+    shard: both ends included), or to those an incremental run as of a date computes."""
     targets = Target.objects.filter(initiative__implemented_on__isnull=False).exclude(
         initiative__stage__in=DEAD_STAGES
     )
     if initiative_id is not None:
         targets = targets.filter(initiative_id=initiative_id)
+    if id_range is not None:
+        targets = targets.filter(pk__range=id_range)
+    if due_as_of is not None:
+        targets = targets.filter(stale.due(due_as_of))
     if primary_only:
         targets = targets.filter(is_primary=True)
     if implemented_by is not None:
@@ -124,11 +135,15 @@ def fetch_samples(
     initiative_id: int | None = None,
     primary_only: bool = False,
     implemented_by: dt.date | None = None,
+    id_range: tuple[int, int] | None = None,
+    due_as_of: dt.date | None = None,
 ) -> Samples:
     scope = {
         "initiative_id": initiative_id,
         "primary_only": primary_only,
         "implemented_by": implemented_by,
+        "id_range": id_range,
+        "due_as_of": due_as_of,
     }
     if connection.vendor == "postgresql":
         targets, (sample, value, size, charted_ids) = postgresql.read_samples(
@@ -165,6 +180,7 @@ TARGET_COLUMNS = [
     "chart_kind",
     "stage",
     "latest_status",
+    "results_stale_since",
 ]
 
 
@@ -236,6 +252,7 @@ def _samples(
         proportion=text(9) == ChartKind.PROPORTION,
         controlled=np.isin(text(10), CONTROL_STAGES),
         latest_status=values(11),
+        stale_since=values(12),
         n_before=before.n,
         mean_before=before.mean,
         var_before=before.var,
@@ -293,9 +310,10 @@ def _targets_orm(**scope) -> list:
             "metric__chart_kind",
             "initiative__stage",
             "latest_status",
+            "results_stale_since",
         )
     )
-    columns = [list(c) for c in zip(*rows, strict=True)] if rows else [[] for _ in range(13)]
+    columns = [list(c) for c in zip(*rows, strict=True)] if rows else [[] for _ in range(14)]
     start, end = columns.pop(7), columns.pop(7)
     columns.insert(7, [s is not None and e is not None for s, e in zip(start, end, strict=True)])
     return columns

@@ -334,14 +334,14 @@ def test_it_leaves_a_closed_quarter_as_it_was(owner):
 
 
 @pytest.mark.usefixtures("celery_eager")
-def test_it_leaves_every_initiatives_ledger_to_the_nightly_rollup(owner):
+def test_the_nightly_run_rolls_up_the_ledger_after_its_shards(owner):
     _, target = going_live(owner, stage=Stage.CHECK)
     record_series(target, first=CHANGE, values=AFTER)
 
     measure_results.delay().get()  # the nightly results run, every initiative
 
     assert ResultSnapshot.objects.filter(target=target).exists()
-    assert not QuarterlyResult.objects.exists()  # the 02:30 rollup's job
+    assert QuarterlyResult.objects.filter(target=target).exists()
 
 
 # These two pass once the moves and the change date queue the results job as the

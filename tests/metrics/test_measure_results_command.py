@@ -50,7 +50,7 @@ def test_it_prints_the_count_and_the_statuses():
 
     output = run("--as-of", "2026-06-30")
 
-    assert "2 results as of 2026-06-30" in output
+    assert "2 targets computed as of 2026-06-30" in output
     assert "improving 1, no_data 1." in output
     assert ResultSnapshot.objects.filter(as_of=dt.date(2026, 6, 30)).count() == 2
 
@@ -61,7 +61,7 @@ def test_it_computes_one_initiative():
 
     output = run("--initiative", str(target.initiative_id), "--as-of", "2026-06-30")
 
-    assert "1 results as of 2026-06-30" in output
+    assert "1 targets computed as of 2026-06-30" in output
     assert "improving 1." in output
     assert list(ResultSnapshot.objects.values_list("target", "status")) == [
         (target.pk, ResultStatus.IMPROVING)
@@ -91,41 +91,21 @@ def test_it_says_so_when_nothing_is_live():
     assert not ResultSnapshot.objects.exists()
 
 
-def test_it_summarises_todays_results_by_default():
+def test_it_computes_todays_work_list_by_default():
     target = improving_target()
-    # A result dated later than today exists (someone ran --as-of ahead of time).
+    # A result dated later than today exists (someone ran --as-of ahead of time): that run
+    # computed every target, so none is on today's work list.
     later = timezone.localdate() + dt.timedelta(days=30)
     run("--as-of", later.isoformat())
 
     output = run()
 
     today = timezone.localdate()
-    assert f"1 results as of {today}" in output
+    assert f"0 targets computed as of {today}" in output
+    assert "Latest status of the 1 eligible: improving 1." in output
+    assert not ResultSnapshot.objects.filter(target=target, as_of=today).exists()
+
+    output = run("--full")
+
+    assert f"1 targets computed as of {today}" in output
     assert ResultSnapshot.objects.filter(target=target, as_of=today).exists()
-
-
-def test_it_rolls_up_the_open_quarters_from_the_command_line(db):
-    import datetime as dt
-    from io import StringIO
-
-    from django.core.management import call_command
-    from django.utils import timezone
-
-    from metrics.models import QuarterlyResult
-    from metrics.periods import quarter_bounds, quarter_of
-    from tests.factories import MeasurementFactory, TargetFactory, TriagedInitiativeFactory
-
-    year, quarter = quarter_of(timezone.localdate())
-    first, _ = quarter_bounds(year, quarter)
-    initiative = TriagedInitiativeFactory(stage="check", implemented_on=first)
-    target = TargetFactory(initiative=initiative, baseline_value=10.0)
-    MeasurementFactory(
-        target=target, observed_at=dt.datetime.combine(first, dt.time(12), tzinfo=dt.UTC)
-    )
-    out = StringIO()
-
-    call_command("rollup_ledger", stdout=out)
-
-    assert "1 ledger rows written" in out.getvalue()
-    row = QuarterlyResult.objects.get(initiative=initiative, year=year, quarter=quarter)
-    assert row.n_measurements == 1
