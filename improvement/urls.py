@@ -1,4 +1,8 @@
+from django.contrib.auth.decorators import login_not_required
+from django.templatetags.static import static
 from django.urls import path
+from django.utils.functional import lazy
+from django.views.generic import RedirectView
 
 from improvement.views import help_page, ideas, initiative, matrix, pages, preferences, recording
 
@@ -41,4 +45,14 @@ urlpatterns = [
         name="notification_settings",
     ),
     path("help/", help_page.help_page, name="help"),
+    # Browsers ask for /favicon.ico on their own (a bookmark, a tab restored, a page
+    # without <link rel="icon">): to the SVG the pages name, signed in or not. Its URL is
+    # looked up per request: once collectstatic has run it carries the file's hash.
+    path(
+        "favicon.ico",
+        login_not_required(
+            RedirectView.as_view(url=lazy(static, str)("favicon.svg"), permanent=False)
+        ),
+        name="favicon",
+    ),
 ]

@@ -11,7 +11,14 @@ is started. Two things follow, both handled by `browser`:
   started after the test database is set up (and its migration data restored) and is
   stopped, with the connections it saw closed, before the database is flushed; both then
   happen on the test's own connection, as pytest-django expects.
+
+Two helpers every module uses: `sign_in` (a user's session in the browser, without the
+sign-in form) and `screenshots` (each page a test looks at, 1280 and 390 px wide, saved
+when BROWSER_SCREENSHOTS names a folder: `BROWSER_SCREENSHOTS=/tmp/shots make test`).
 """
+
+import os
+from pathlib import Path
 
 import pytest
 
@@ -25,6 +32,8 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 TIMEOUT_MS = 10_000
+# The widths screenshots are taken at: a desktop and a phone.
+SCREENSHOT_WIDTHS = {"desktop": 1280, "phone": 390}
 
 
 @pytest.fixture
@@ -56,3 +65,43 @@ def page(browser):
     yield page
     context.close()
     assert not errors, f"JavaScript errors: {errors}"
+
+
+@pytest.fixture
+def sign_in(live_server):
+    """`sign_in(page, user)`: the page's browser context carries `user`'s session, one
+    made by the test client rather than the sign-in form (test_browser.py and
+    test_accessibility.py go through the form). Signing in someone else replaces it."""
+    from django.conf import settings
+    from django.test import Client
+
+    def sign_in(page, user) -> None:
+        client = Client()
+        client.force_login(user)
+        session = client.cookies[settings.SESSION_COOKIE_NAME].value
+        page.context.add_cookies(
+            [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}]
+        )
+
+    return sign_in
+
+
+@pytest.fixture
+def screenshots(request):
+    """`screenshots(page, name)`: the whole page as it is now, at each of
+    SCREENSHOT_WIDTHS, saved as <folder>/<test module>-<name>-<width>.png when the
+    environment's BROWSER_SCREENSHOTS names a folder; otherwise nothing (and no time)."""
+    folder = os.environ.get("BROWSER_SCREENSHOTS")
+    module = request.module.__name__.rsplit(".", 1)[-1].removeprefix("test_")
+
+    def screenshots(page, name: str) -> None:
+        if not folder:
+            return
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        size = page.viewport_size
+        for width in SCREENSHOT_WIDTHS.values():
+            page.set_viewport_size({"width": width, "height": size["height"]})
+            page.screenshot(path=Path(folder) / f"{module}-{name}-{width}.png", full_page=True)
+        page.set_viewport_size(size)
+
+    return screenshots

@@ -6,7 +6,8 @@ contributor signs in and submits it (the similar-ideas hint appears as they type
 reviewer triages it and moves it to the backlog and into its first stage, the owner adds
 a target and measurements and sets the change date, and the run chart, the matrix and
 the dashboard show the outcome. Inputs are found by their labels and buttons by their
-names, so a missing label fails here.
+names, so a missing label fails here. The first two tests go through the sign-in form;
+the others start signed in (conftest's `sign_in`) and log out through the page.
 """
 
 import os
@@ -52,14 +53,6 @@ def people(db):
     }
 
 
-def log_in(page, live_server, user) -> None:
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("button", name="Log out")).to_be_visible()
-
-
 def log_out(page) -> None:
     page.get_by_role("button", name="Log out").click()
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
@@ -90,9 +83,11 @@ def test_it_refuses_a_wrong_password(page, live_server, people):
     expect(page.get_by_role("button", name="Log out")).to_have_count(0)
 
 
-def test_it_says_what_a_refused_move_still_needs_on_the_initiative_page(page, live_server, people):
+def test_it_says_what_a_refused_move_still_needs_on_the_initiative_page(
+    page, live_server, people, sign_in
+):
     idea = TriagedInitiativeFactory(title="Unowned idea", owner=None)
-    log_in(page, live_server, people["reviewer"])
+    sign_in(page, people["reviewer"])
     page.goto(f"{live_server.url}/initiatives/{idea.pk}/")
 
     # A blocked move is marked aria-disabled but stays reachable: a keyboard user submits it.
@@ -114,7 +109,7 @@ def test_it_says_what_a_refused_move_still_needs_on_the_initiative_page(page, li
 
 
 def test_it_takes_an_idea_from_submission_to_measured_results(
-    page, live_server, people, celery_eager
+    page, live_server, people, celery_eager, sign_in
 ):
     AreaFactory(name="Finance")
     InitiativeFactory(title="Invoice approval takes too long")
@@ -122,7 +117,8 @@ def test_it_takes_an_idea_from_submission_to_measured_results(
     MetricFactory(name="Invoice cycle time", unit="days")
 
     # A contributor submits an idea; a similar one is suggested while typing the title.
-    log_in(page, live_server, people["contributor"])
+    sign_in(page, people["contributor"])
+    page.goto(f"{live_server.url}/")
     page.get_by_role("link", name="Submit idea", exact=True).click()
     page.get_by_label("Title").fill("Speed up invoice approval")
     similar = page.locator("#similar")
@@ -143,7 +139,7 @@ def test_it_takes_an_idea_from_submission_to_measured_results(
 
     # A reviewer triages it and accepts it to the backlog in one step, then moves it into
     # its first stage.
-    log_in(page, live_server, people["reviewer"])
+    sign_in(page, people["reviewer"])
     page.goto(idea_url)
     page.get_by_label("Impact").select_option("4")
     page.get_by_label("Effort").select_option("2")
@@ -164,7 +160,7 @@ def test_it_takes_an_idea_from_submission_to_measured_results(
     log_out(page)
 
     # The owner adds a target, sets the change date and records measurements.
-    log_in(page, live_server, people["owner"])
+    sign_in(page, people["owner"])
     page.goto(idea_url)
     page.locator("summary", has_text="Add a target").click()
     page.get_by_label("Metric").select_option(label="Invoice cycle time (days)")

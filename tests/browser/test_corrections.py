@@ -20,7 +20,6 @@ except ImportError:
     pytest.skip("Playwright is not installed: browser tests skipped", allow_module_level=True)
 
 from metrics.models import Measurement, Target
-from tests.browser.test_browser import log_in
 from tests.factories import LiveInitiativeFactory, MeasurementFactory, TargetFactory, UserFactory
 
 # Committed data the live server can see; serialized_rollback restores what the data
@@ -37,15 +36,22 @@ def target(db):
     )
 
 
-def open_recording_panel(page, live_server, target) -> None:
-    log_in(page, live_server, target.initiative.owner)
-    page.goto(f"{live_server.url}/initiatives/{target.initiative_id}/")
-    page.locator(f"#target-{target.pk} summary", has_text="Record measurements").click()
-    expect(page.get_by_role("link", name="Edit the target")).to_be_visible()
+@pytest.fixture
+def open_recording_panel(page, live_server, sign_in):
+    """`open_recording_panel(target)`: its owner signed in, its recording panel open on
+    the initiative page."""
+
+    def open_recording_panel(target) -> None:
+        sign_in(page, target.initiative.owner)
+        page.goto(f"{live_server.url}/initiatives/{target.initiative_id}/")
+        page.locator(f"#target-{target.pk} summary", has_text="Record measurements").click()
+        expect(page.get_by_role("link", name="Edit the target")).to_be_visible()
+
+    return open_recording_panel
 
 
-def test_it_marks_a_target_primary_from_the_recording_panel(page, live_server, target):
-    open_recording_panel(page, live_server, target)
+def test_it_marks_a_target_primary_from_the_recording_panel(page, open_recording_panel, target):
+    open_recording_panel(target)
 
     page.get_by_role("link", name="Edit the target").click()
     form = page.get_by_role("form", name="Edit the target on Refund time")
@@ -63,11 +69,13 @@ def test_it_marks_a_target_primary_from_the_recording_panel(page, live_server, t
     )
 
 
-def test_it_corrects_a_measurement_with_a_reason_shown_on_the_timeline(page, live_server, target):
+def test_it_corrects_a_measurement_with_a_reason_shown_on_the_timeline(
+    page, open_recording_panel, target
+):
     measurement = MeasurementFactory(
         target=target, observed_at=dt.datetime(2026, 4, 7, 9, 30, tzinfo=dt.UTC), value=9.5
     )
-    open_recording_panel(page, live_server, target)
+    open_recording_panel(target)
 
     page.get_by_role("link", name="Correct the measurement of 2026-04-07 09:30").click()
     form = page.get_by_role("form", name="Correct the measurement of 2026-04-07 09:30 (9.5)")
@@ -87,11 +95,11 @@ def test_it_corrects_a_measurement_with_a_reason_shown_on_the_timeline(page, liv
     assert version.history_change_reason == "Typed 9.5 for 12.5"
 
 
-def test_it_asks_for_the_reason_before_a_measurement_is_deleted(page, live_server, target):
+def test_it_asks_for_the_reason_before_a_measurement_is_deleted(page, open_recording_panel, target):
     measurement = MeasurementFactory(
         target=target, observed_at=dt.datetime(2026, 4, 7, 9, 30, tzinfo=dt.UTC)
     )
-    open_recording_panel(page, live_server, target)
+    open_recording_panel(target)
 
     page.get_by_role("link", name="Delete the measurement of 2026-04-07 09:30").click()
     form = page.get_by_role("form", name="Delete the measurement of 2026-04-07 09:30 (9.5)")

@@ -22,8 +22,6 @@ try:
 except ImportError:
     pytest.skip("Playwright is not installed: browser tests skipped", allow_module_level=True)
 
-from django.conf import settings
-from django.test import Client
 from django.utils import timezone
 
 from improvement.models import LONG_TEXT, Methodology, Stage
@@ -108,7 +106,7 @@ def site(db):
     )
     for _ in range(3):
         NotificationFactory(recipient=carla, initiative=live, message=f"{LONG_TITLE} moved.")
-    return SimpleNamespace(carla=carla, idea=idea, live=live)
+    return SimpleNamespace(carla=carla, idea=idea, live=live, target=target)
 
 
 PAGES = {
@@ -121,17 +119,10 @@ PAGES = {
     "long idea": lambda s: f"/initiatives/{s.idea.pk}/",
     "submit idea": lambda s: "/ideas/new/",
     "notifications": lambda s: "/notifications/",
+    "notification settings": lambda s: "/notifications/settings/",
+    "recording page": lambda s: f"/targets/{s.target.pk}/record/",
+    "help": lambda s: "/help/",
 }
-
-
-def sign_in(page, live_server, user) -> None:
-    """A session made by the test client (test_browser.py checks the sign-in form)."""
-    client = Client()
-    client.force_login(user)
-    session = client.cookies[settings.SESSION_COOKIE_NAME].value
-    page.context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}]
-    )
 
 
 def failed_requests(page) -> list[str]:
@@ -141,9 +132,9 @@ def failed_requests(page) -> list[str]:
     return failed
 
 
-def test_no_main_page_is_wider_than_a_phone(page, live_server, site):
+def test_no_main_page_is_wider_than_a_phone(page, live_server, site, sign_in, screenshots):
     page.set_viewport_size(PHONE)
-    sign_in(page, live_server, site.carla)
+    sign_in(page, site.carla)
     failed = failed_requests(page)
     too_wide = {}
 
@@ -156,14 +147,19 @@ def test_no_main_page_is_wider_than_a_phone(page, live_server, site):
         # The menu is folded: its summary shows, its links do not.
         expect(page.locator("summary", has_text="Menu")).to_be_visible()
         expect(page.get_by_role("link", name="Board", exact=True)).to_be_hidden()
+        screenshots(page, name.replace(" ", "-"))
+    # /favicon.ico, which a browser asks for on its own (a bookmark, a restored tab).
+    icon = page.goto(f"{live_server.url}/favicon.ico")
 
     assert too_wide == {}
     assert failed == []
+    assert (icon.status, icon.url) == (200, f"{live_server.url}/static/favicon.svg")
+    assert icon.request.redirected_from.url == f"{live_server.url}/favicon.ico"
 
 
-def test_the_dashboards_table_scrolls_inside_its_card(page, live_server, site):
+def test_the_dashboards_table_scrolls_inside_its_card(page, live_server, site, sign_in):
     page.set_viewport_size(PHONE)
-    sign_in(page, live_server, site.carla)
+    sign_in(page, site.carla)
     page.goto(live_server.url + "/")
 
     wrap = page.locator("#attention-h ~ .table-wrap")
@@ -174,9 +170,9 @@ def test_the_dashboards_table_scrolls_inside_its_card(page, live_server, site):
     assert scroll >= client
 
 
-def test_the_menu_opens_and_leads_to_a_page_on_a_phone(page, live_server, site):
+def test_the_menu_opens_and_leads_to_a_page_on_a_phone(page, live_server, site, sign_in):
     page.set_viewport_size(PHONE)
-    sign_in(page, live_server, site.carla)
+    sign_in(page, site.carla)
     page.goto(live_server.url + "/")
     menu = page.locator("summary", has_text="Menu")
     board = page.get_by_role("link", name="Board", exact=True)
@@ -205,9 +201,9 @@ def test_the_menu_opens_and_leads_to_a_page_on_a_phone(page, live_server, site):
     expect(page.get_by_role("link", name="Board", exact=True)).to_be_hidden()  # folded again
 
 
-def test_the_links_show_without_a_menu_on_a_wide_screen(page, live_server, site):
+def test_the_links_show_without_a_menu_on_a_wide_screen(page, live_server, site, sign_in):
     page.set_viewport_size(WIDE)
-    sign_in(page, live_server, site.carla)
+    sign_in(page, site.carla)
     page.goto(live_server.url + "/matrix/")
 
     expect(page.locator("summary", has_text="Menu")).to_be_hidden()
@@ -223,9 +219,9 @@ def test_the_links_show_without_a_menu_on_a_wide_screen(page, live_server, site)
     expect(nav.get_by_role("link", name="Dashboard", exact=True)).to_be_focused()
 
 
-def test_a_matrix_chip_shows_its_whole_title_on_focus(page, live_server, site):
+def test_a_matrix_chip_shows_its_whole_title_on_focus(page, live_server, site, sign_in):
     page.set_viewport_size(PHONE)
-    sign_in(page, live_server, site.carla)
+    sign_in(page, site.carla)
     page.goto(live_server.url + "/matrix/")
     chip = page.locator("table.matrix .chip").first
     title = chip.get_attribute("title")
@@ -249,9 +245,11 @@ def test_a_matrix_chip_shows_its_whole_title_on_focus(page, live_server, site):
     expect(page.get_by_text("more effort →")).to_be_visible()
 
 
-def test_the_idea_form_counts_characters_and_keeps_a_pasted_title_whole(page, live_server, site):
+def test_the_idea_form_counts_characters_and_keeps_a_pasted_title_whole(
+    page, live_server, site, sign_in
+):
     page.set_viewport_size(PHONE)
-    sign_in(page, live_server, site.carla)
+    sign_in(page, site.carla)
     page.goto(live_server.url + "/ideas/new/")
     title = page.get_by_label("Title")
 

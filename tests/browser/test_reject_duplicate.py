@@ -21,8 +21,6 @@ except ImportError:
 from improvement.models import Initiative, Stage, StageTransition
 from tests.factories import InitiativeFactory, ReviewerFactory, TriagedInitiativeFactory
 
-PASSWORD = "pass-for-tests"  # the factories' password
-
 # Committed data the live server can see; serialized_rollback restores what the data
 # migrations created (the Reviewers group) after the flush.
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -33,23 +31,17 @@ def reviewer(db):
     return ReviewerFactory(username="rita", first_name="Rita", last_name="Reviewer")
 
 
-def log_in(page, live_server, user) -> None:
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("button", name="Log out")).to_be_visible()
-
-
 def reject_form(page):
     """A submitted idea is rejected in the one-step triage form: its "Reject" part."""
     return page.locator("fieldset.decision").filter(has=page.get_by_role("button", name="Reject"))
 
 
-def test_it_rejects_an_idea_as_a_duplicate_given_only_its_number(page, live_server, reviewer):
+def test_it_rejects_an_idea_as_a_duplicate_given_only_its_number(
+    page, live_server, reviewer, sign_in
+):
     original = TriagedInitiativeFactory(title="Label the shelves")
     idea = InitiativeFactory(title="Put labels on the shelves")
-    log_in(page, live_server, reviewer)
+    sign_in(page, reviewer)
     page.goto(f"{live_server.url}/initiatives/{idea.pk}/")
 
     form = reject_form(page)
@@ -71,10 +63,10 @@ def test_it_rejects_an_idea_as_a_duplicate_given_only_its_number(page, live_serv
 
 
 def test_it_shows_a_refused_rejection_on_the_page_and_does_not_post_it_again(
-    page, live_server, reviewer
+    page, live_server, reviewer, sign_in
 ):
     idea = InitiativeFactory(title="Put labels on the shelves")
-    log_in(page, live_server, reviewer)
+    sign_in(page, reviewer)
     page.goto(f"{live_server.url}/initiatives/{idea.pk}/")
 
     # Neither a reason nor a number: the browser sends it (neither is required), the

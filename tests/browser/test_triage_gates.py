@@ -28,26 +28,18 @@ from tests.factories import (
     UserFactory,
 )
 
-PASSWORD = "pass-for-tests"  # the factories' password
-
 # Committed data the live server can see; serialized_rollback restores what the data
 # migrations created (the Reviewers group) after the flush.
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
-def log_in(page, live_server, user) -> None:
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("button", name="Log out")).to_be_attached()
-
-
-def test_it_triages_an_idea_in_one_step_after_fixing_what_the_banner_links_to(page, live_server):
+def test_it_triages_an_idea_in_one_step_after_fixing_what_the_banner_links_to(
+    page, live_server, sign_in
+):
     reviewer = ReviewerFactory(username="rita", first_name="Rita", last_name="Reviewer")
     oscar = UserFactory(username="oscar", first_name="Oscar", last_name="Owner")
     idea = InitiativeFactory(title="Label the shelves")
-    log_in(page, live_server, reviewer)
+    sign_in(page, reviewer)
     page.goto(f"{live_server.url}/initiatives/{idea.pk}/")
 
     # One form: scores, people and the decision. The methodology is forgotten.
@@ -91,12 +83,12 @@ def test_it_triages_an_idea_in_one_step_after_fixing_what_the_banner_links_to(pa
     assert StageTransition.objects.filter(initiative=idea, to_stage=Stage.BACKLOG).count() == 1
 
 
-def test_it_leads_from_a_gate_to_the_closed_field_that_fixes_it(page, live_server):
+def test_it_leads_from_a_gate_to_the_closed_field_that_fixes_it(page, live_server, sign_in):
     owner = UserFactory(username="olga", first_name="Olga", last_name="Owner")
     initiative = ReadyInitiativeFactory(
         title="One in-tray", stage=Stage.DO, owner=owner, implemented_on=None
     )
-    log_in(page, live_server, owner)
+    sign_in(page, owner)
     page.goto(f"{live_server.url}/initiatives/{initiative.pk}/")
 
     move = page.locator("#move-check")
