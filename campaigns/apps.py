@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class CampaignsConfig(AppConfig):
     name = "campaigns"
     verbose_name = "Improvement campaigns"
+
+    def ready(self):
+        # Register this app's Celery task in every process, as the other apps do: the
+        # beat schedule (and run_scheduler) names it.
+        from campaigns import tasks  # noqa: F401

@@ -4,7 +4,7 @@ variable. A URL's password never appears in a message: it is masked as `***`."""
 import os
 import re
 import zoneinfo
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -197,3 +197,58 @@ def env_rate(name: str, default: str) -> str:
             f"{name}={raw!r} is not a rate; write it as 30/hour (second, minute, hour or day)."
         )
     return f"{int(found[1])}/{found[2]}"
+
+
+STORAGE_OPTIONS = ("endpoint_url", "region", "addressing_style")
+
+
+def env_storage(name: str) -> dict:
+    """STORAGE_URL: where uploaded files (attachments) are kept, as STORAGES["default"].
+
+    Unset or empty: the local filesystem under MEDIA_ROOT. `s3://bucket[/prefix]` with
+    optional `?endpoint_url=https://…&region=…&addressing_style=path|virtual`: an
+    S3-compatible bucket (AWS, MinIO, Ceph, …) through django-storages. The credentials
+    come the way boto3 finds them — AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, a
+    profile, an instance role — never in the URL, which ends up in logs and messages."""
+    raw = os.environ.get(name)
+    if not raw:
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    url = urlsplit(raw)
+    if url.scheme != "s3" or not url.netloc:
+        raise bad_url(name, raw, "must look like s3://bucket/prefix?endpoint_url=…&region=….")
+    if "@" in url.netloc:
+        raise bad_url(
+            name, raw, "must not hold credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY."
+        )
+    try:
+        query = dict(parse_qsl(url.query, keep_blank_values=True, strict_parsing=bool(url.query)))
+    except ValueError:
+        raise bad_url(name, raw, "has a malformed query string.") from None
+    if unknown := sorted(set(query) - set(STORAGE_OPTIONS)):
+        raise bad_url(
+            name, raw, f"has unknown options {unknown}; use {', '.join(STORAGE_OPTIONS)}."
+        )
+    endpoint = query.get("endpoint_url") or None
+    if endpoint is not None:
+        parts = urlsplit(endpoint)
+        if parts.scheme not in {"http", "https"} or not parts.hostname:
+            raise bad_url(name, raw, "has an endpoint_url that is not an http(s) URL.")
+        checked_port(name, raw, parts)
+    style = query.get("addressing_style") or None
+    if style not in {None, "path", "virtual", "auto"}:
+        raise bad_url(name, raw, "has an addressing_style other than path, virtual or auto.")
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": url.netloc,
+            "location": url.path.strip("/"),
+            "endpoint_url": endpoint,
+            "region_name": query.get("region") or None,
+            "addressing_style": style,
+            # No ACL is sent: objects are as private as the bucket (keep it private), and
+            # are read only through the application's access-checked views.
+            "default_acl": None,
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }

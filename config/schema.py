@@ -61,6 +61,11 @@ def document_error_responses(result, generator, request, public):
             errors = {}
             if "requestBody" in operation or query - PAGING:
                 errors["400"] = _response("FieldErrors", "The input was refused.")
+            body_types = operation.get("requestBody", {}).get("content", {})
+            if body_types and "application/json" not in body_types:
+                errors["415"] = _response(
+                    "ErrorDetail", f"The body is not {' or '.join(sorted(body_types))}."
+                )
             if {} not in operation.get("security", [{}]):
                 errors["401"] = _response("ErrorDetail", "Not signed in (no or a bad token).")
             if method != "get":

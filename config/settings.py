@@ -19,6 +19,7 @@ from config.env import (
     env_proxy_ssl_header,
     env_rate,
     env_redis,
+    env_storage,
     env_str,
     env_timezone,
 )
@@ -127,8 +128,14 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploaded files (attachments) go through Django's storage API: the local filesystem
+# under MEDIA_ROOT by default, an S3-compatible bucket when STORAGE_URL says so
+# (config/env.py, README "Configuration"). They are never served at a URL of their own
+# (there is no MEDIA_URL route): every file goes out through attachments' views, which
+# check who is asking.
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or BASE_DIR / "media")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": env_storage("STORAGE_URL"),
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -243,7 +250,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"StageEnum": "improvement.models.Stage"},
+    "ENUM_NAME_OVERRIDES": {
+        "StageEnum": "improvement.models.Stage",
+        "StatusEnum": "metrics.models.ResultStatus",
+        "ActionStatusEnum": "actions.models.ActionStatus",
+        "ActionStageEnum": "actions.models.ACTION_STAGES",
+        "CampaignStatusEnum": "campaigns.models.CampaignStatus",
+    },
     # The error responses every operation can give (400/401/403/404), declared once.
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -349,6 +362,20 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=7, minute=5),
         "options": {"expires": 12 * 3600},
     },
+    # Every day at 06:30, before the working day and the 07:05 digest: the assignees of
+    # open actions due tomorrow and today, reminded once each (actions.reminders).
+    "action-reminders": {
+        "task": "actions.tasks.send_action_reminders",
+        "schedule": crontab(hour=6, minute=30),
+        "options": {"expires": 12 * 3600},
+    },
+    # Every day at 00:15: close the campaigns whose last day was yesterday and tell their
+    # submitters (campaigns.services.close_due_campaigns; a closed one is skipped).
+    "close-past-campaigns": {
+        "task": "campaigns.tasks.close_past_campaigns",
+        "schedule": crontab(hour=0, minute=15),
+        "options": {"expires": 12 * 3600},
+    },
 }
 
 # --- Product settings -------------------------------------------------------------------
@@ -390,4 +417,9 @@ LOGGING = {
 # seed_demo's other seeders: each an idempotent `seed(report)` adding that app's demo rows
 # (improvement/demo/builder.py). Empty of real data on a deployment: seed_demo refuses to
 # run with DEBUG off.
-DEMO_SEEDERS: list[str] = []
+DEMO_SEEDERS: list[str] = [
+    "campaigns.demo.seed",
+    "actions.demo.seed",
+    "attachments.demo.seed",
+    "problem_solving.demo.seed",
+]

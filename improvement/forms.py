@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib.auth import get_user_model
 from django.forms.models import ModelChoiceIterator
+from django.utils import timezone
 
 from improvement import roles, workflow
 from improvement.models import (
@@ -12,6 +13,7 @@ from improvement.models import (
     StageTransition,
 )
 from improvement.people import display_name
+from metrics.ids import parse_id
 
 # What each pillar means, for whoever picks one when submitting an idea.
 PILLAR_MEANINGS = {
@@ -31,11 +33,13 @@ class IdeaForm(forms.ModelForm):
 
     class Meta:
         model = Initiative
-        fields = roles.IDEA_FIELDS
+        # The campaign is chosen once, on submission (improvement.services.submit_idea).
+        fields = (*roles.IDEA_FIELDS, "campaign")
         labels = {
             "title": "Title",
             "problem_statement": "What is the problem?",
             "proposed_change": "What would you change?",
+            "campaign": "Campaign",
         }
         help_texts = {
             "title": "A short headline, at most {limit} characters: the details go below.",
@@ -56,6 +60,10 @@ class IdeaForm(forms.ModelForm):
             },
             "problem_statement": {"max_length": TOO_LONG},
             "proposed_change": {"max_length": TOO_LONG},
+            "campaign": {
+                "invalid_choice": "This campaign is not open for ideas today: choose an open "
+                "one, or none."
+            },
         }
         widgets = {
             "problem_statement": forms.Textarea(attrs={"rows": 4}),
@@ -71,6 +79,30 @@ class IdeaForm(forms.ModelForm):
                 field.help_text = field.help_text.format(limit=f"{field.max_length:,}")
         self.fields["area"].empty_label = "Choose an area"
         self.fields["pillar"].choices = [("", "Choose a pillar"), *Pillar.choices]
+        campaign = self.fields["campaign"]
+        campaign.queryset = open_campaigns()
+        campaign.empty_label = "None"
+        campaign.help_text = "Optional: the open campaign (challenge) this idea answers."
+
+
+def open_campaigns():
+    """The campaigns taking ideas today. (Their model is read through the foreign key:
+    improvement does not import the campaigns app built on it.)"""
+    campaign_model = Initiative._meta.get_field("campaign").related_model
+    return campaign_model.objects.open_on(timezone.localdate()).order_by("closes_on", "pk")
+
+
+def idea_initial(query) -> dict:
+    """The idea form's first values from its page's query string: `?campaign=<id>` (a
+    campaign page's "Submit an idea") chooses that campaign, and its area and pillar,
+    when it is open; any other value chooses nothing."""
+    pk = parse_id(query.get("campaign"))
+    if pk is None:
+        return {}
+    campaign = open_campaigns().filter(pk=pk).values("area", "pillar").first()
+    if campaign is None:
+        return {}
+    return {"campaign": pk, **campaign}
 
 
 class PeopleIterator(ModelChoiceIterator):

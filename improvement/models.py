@@ -271,6 +271,17 @@ class Initiative(models.Model):
     duplicate_of = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="duplicates"
     )
+    # The campaign (challenge) the idea answers, chosen when it is submitted while the
+    # campaign is open (improvement.services.submit_idea). A string reference: the
+    # campaigns app builds on this one, never the other way round. PROTECT: a campaign
+    # with ideas stays, closed.
+    campaign = models.ForeignKey(
+        "campaigns.Campaign",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="ideas",
+    )
 
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
@@ -490,6 +501,8 @@ class NotificationKind(models.TextChoices):
     # The primary target's first measured result (a test ran), and the move to Completed.
     RESULT = "result", "Result measured"
     COMPLETED = "completed", "Completed"
+    # A campaign one submitted ideas to is closed (campaigns.services.close_campaign).
+    CAMPAIGN_CLOSED = "campaign_closed", "Campaign closed"
 
 
 class Notification(models.Model):
@@ -558,6 +571,7 @@ class NotificationTopic(models.TextChoices):
     ASSIGNED = "assigned", "I am made the owner or sponsor of an initiative"
     SIGNAL = "signal", "Possible backsliding on an initiative I own (control-chart signal)"
     REMINDER = "reminder", "An initiative I own has not moved for a while"
+    CAMPAIGN_CLOSED = "campaign_closed", "A campaign I submitted an idea to is closed"
 
 
 class Delivery(models.TextChoices):

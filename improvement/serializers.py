@@ -28,6 +28,7 @@ READ_ONLY_HINTS = {
     "team": "is set by an administrator, in the admin.",
     "watchers": "is set by the tracker and in the admin.",
     "submitted_by": "is whoever submits the idea.",
+    "campaign": "is chosen when the idea is submitted (POST /api/initiatives/).",
     "quadrant": "is computed from impact and effort.",
     "ratio": "is computed from impact and effort.",
     "risk_adjusted_roi": "is computed from the estimates.",
@@ -79,6 +80,7 @@ class InitiativeSerializer(serializers.ModelSerializer):
             "decision_note",
             "rejection_reason",
             "duplicate_of",
+            "campaign",
             "pillar",
             "area",
             "methodology",
@@ -119,7 +121,8 @@ class InitiativeCreateSerializer(RefuseUnknownFieldsMixin, serializers.ModelSeri
 
     class Meta:
         model = Initiative
-        fields = roles.IDEA_FIELDS
+        # `campaign`: an open campaign's id, or null (improvement.services.submit_idea).
+        fields = (*roles.IDEA_FIELDS, "campaign")
         extra_kwargs = {"proposed_change": {"required": False}}
 
 

@@ -31,6 +31,7 @@ def submit_idea(*, actor, **fields) -> tuple[Initiative, bool]:
     the check and the insert: the second waits for the first to commit, then finds it."""
     initiative = Initiative(submitted_by=actor, **fields)
     initiative.full_clean()
+    _check_campaign_open(initiative)
     same = {name: getattr(initiative, name) for name in {*roles.IDEA_FIELDS, *fields}}
     with transaction.atomic():
         # This person's submissions take turns here, on PostgreSQL. (SQLite ignores FOR
@@ -47,6 +48,17 @@ def submit_idea(*, actor, **fields) -> tuple[Initiative, bool]:
             return earlier, False
         initiative.save()
     return initiative, True
+
+
+def _check_campaign_open(initiative: Initiative) -> None:
+    """An idea joins a campaign only while the campaign is open, today in the site's time
+    zone. (The campaign is read through the foreign key: improvement does not import the
+    campaigns app built on it.)"""
+    campaign = initiative.campaign
+    if campaign is not None and not campaign.is_open(on=timezone.localdate()):
+        raise ValidationError(
+            {"campaign": f"The campaign “{campaign.title}” is not open for ideas today."}
+        )
 
 
 def refused_fields(*, actor, initiative: Initiative, fields) -> list[str]:

@@ -160,9 +160,21 @@ def baselines_set(a: Attempt) -> list[Unmet]:
 
 
 def root_cause_recorded(a: Attempt) -> list[Unmet]:
-    if not a.initiative.root_cause.strip():
-        return [Unmet("root_cause_missing", "Record the root cause.")]
-    return []
+    """The root cause in words, or a verified one from the problem-solving tools: a
+    verified cause on the fishbone, or a 5-why's root cause marked verified (read
+    through the reverse relations: improvement does not import problem_solving)."""
+    if a.initiative.root_cause.strip():
+        return []
+    if a.initiative.causes.filter(verified=True).exists():
+        return []
+    if a.initiative.five_whys.filter(steps__is_root_cause=True, steps__verified=True).exists():
+        return []
+    return [
+        Unmet(
+            "root_cause_missing",
+            "Record the root cause, or verify one on the 5-why or the fishbone.",
+        )
+    ]
 
 
 def change_measured(a: Attempt) -> list[Unmet]:
@@ -206,14 +218,43 @@ def decision_recorded(a: Attempt) -> list[Unmet]:
     return []
 
 
+# The most open actions a refusal names; the rest are counted.
+ACTIONS_NAMED = 3
+
+
+def stage_actions_closed(a: Attempt) -> list[Unmet]:
+    """Every action item of the stage being left is done or cancelled (read through the
+    reverse relation: improvement does not import actions; "open" is
+    actions.ActionItem.Status.OPEN)."""
+    stage = a.initiative.stage
+    still_open = list(
+        a.initiative.action_items.filter(stage=stage, status="open")
+        .order_by("due_on", "id")
+        .values_list("title", flat=True)
+    )
+    if not still_open:
+        return []
+    named = ", ".join(f"“{title}”" for title in still_open[:ACTIONS_NAMED])
+    more = len(still_open) - ACTIONS_NAMED
+    if more > 0:
+        named += f" and {more} more"
+    return [
+        Unmet(
+            "stage_actions_open",
+            f"Mark the {Stage(stage).label} stage's open action items done or cancelled: {named}.",
+        )
+    ]
+
+
 # --- what fixes an unmet condition ------------------------------------------------------
 # Pages show each unmet condition in words with a way to its fix; the API returns the
 # code and the message only. A fix is an Initiative field (its form field has that name),
 # the move's own `note` or `duplicate_of`, or something recorded on the targets:
 # NEW_TARGET (add one), TARGETS (correct one), MEASUREMENT (record one after the change),
-# RESULT (computed from the measurements).
+# RESULT (computed from the measurements); or ACTIONS (tick off the action items).
 
 NEW_TARGET, TARGETS, MEASUREMENT, RESULT = "new_target", "targets", "measurement", "result"
+ACTIONS = "actions"
 
 FIXED_BY: dict[str, str] = {
     "impact_missing": "impact",
@@ -236,6 +277,7 @@ FIXED_BY: dict[str, str] = {
     "result_missing": RESULT,
     "control_plan_missing": "control_plan",
     "decision_note_missing": "decision_note",
+    "stage_actions_open": ACTIONS,
 }
 
 
@@ -271,14 +313,14 @@ DMAIC = (S.DEFINE, S.MEASURE, S.ANALYZE, S.IMPROVE, S.CONTROL, S.COMPLETED)
 FORWARD_GATES: dict[tuple[str, str], tuple[Gate, ...]] = {
     (S.BACKLOG, S.PLAN): (owner_assigned,),
     (S.PLAN, S.DO): (baselines_set,),
-    (S.DO, S.CHECK): (change_measured,),
+    (S.DO, S.CHECK): (change_measured, stage_actions_closed),
     (S.CHECK, S.ACT): (result_computed,),
     (S.ACT, S.COMPLETED): (decision_recorded,),
     (S.BACKLOG, S.DEFINE): (owner_assigned,),
     (S.DEFINE, S.MEASURE): (problem_stated, targets_defined),
     (S.MEASURE, S.ANALYZE): (baselines_set,),
     (S.ANALYZE, S.IMPROVE): (root_cause_recorded,),
-    (S.IMPROVE, S.CONTROL): (change_measured,),
+    (S.IMPROVE, S.CONTROL): (change_measured, stage_actions_closed),
     (S.CONTROL, S.COMPLETED): (result_computed, control_plan_recorded),
 }
 

@@ -1,3 +1,7 @@
+import atexit
+import shutil
+import tempfile
+
 import pytest
 from django.conf import settings
 
@@ -13,6 +17,11 @@ def pytest_configure(config):
     # Rate-limit counts in this process's memory, emptied before each test (below), even
     # when REDIS_URL is set: a count must not leak from one test into the next.
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Uploaded files (attachments, the demo's) in a folder of this run's own, removed at
+    # the end: never in the checkout's media/.
+    media = tempfile.mkdtemp(prefix="tracker-test-media-")
+    atexit.register(shutil.rmtree, media, ignore_errors=True)
+    settings.MEDIA_ROOT = media
 
 
 @pytest.fixture(autouse=True)

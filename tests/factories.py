@@ -278,3 +278,35 @@ class LedgerRowFactory(QuarterlyResultFactory):
     significant = True
     status = ResultStatus.IMPROVING
     computed_benefit = "1250.00"
+
+
+class CampaignFactory(factory.django.DjangoModelFactory):
+    """An open campaign: opened a week ago, closing in three weeks."""
+
+    class Meta:
+        model = "campaigns.Campaign"
+
+    title = factory.Sequence(lambda n: f"Campaign {n}")
+    question = "How could we halve the waiting?"
+    area = factory.SubFactory(AreaFactory)
+    pillar = Pillar.OPERATIONAL
+    opens_on = factory.LazyFunction(lambda: timezone.localdate() - dt.timedelta(days=7))
+    closes_on = factory.LazyFunction(lambda: timezone.localdate() + dt.timedelta(days=21))
+    created_by = factory.SubFactory(ReviewerFactory)
+
+
+class ActionItemFactory(factory.django.DjangoModelFactory):
+    """An open action item due in a week, on a PDCA initiative in Do, assigned to its
+    owner. Written directly (no event, no notification): tests of the service call it."""
+
+    class Meta:
+        model = "actions.ActionItem"
+
+    initiative = factory.SubFactory(TriagedInitiativeFactory, stage=Stage.DO)
+    title = factory.Sequence(lambda n: f"Action {n}")
+    assignee = factory.LazyAttribute(lambda a: a.initiative.owner)
+    due_on = factory.LazyFunction(lambda: timezone.localdate() + dt.timedelta(days=7))
+    status = "open"
+    stage = ""
+    created_by = factory.LazyAttribute(lambda a: a.initiative.owner)
+    closed_at = factory.LazyAttribute(lambda a: None if a.status == "open" else timezone.now())

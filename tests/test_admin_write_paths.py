@@ -10,6 +10,8 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.test import RequestFactory
 
+from campaigns import services as campaign_services
+from campaigns.models import Campaign
 from improvement import services as improvement_services
 from improvement.models import Area, Initiative
 from metrics import services as metric_services
@@ -23,6 +25,9 @@ SAVED_THROUGH = {
     Target: metric_services.update_target,
     QuarterlyResult: review.validate_benefit,
     QuarterClose: review.close_quarter,
+    # Opened through campaigns.services.open_campaign; closed by an admin action that
+    # calls close_campaign (tests/campaigns/test_admin.py).
+    Campaign: campaign_services.update_campaign,
 }
 # Added only through the admin's import page, which records through
 # metrics.services.record_measurements (tests/metrics/test_measurement_import.py).
@@ -36,7 +41,14 @@ def writable_admins(user):
     request = RequestFactory().get("/admin/")
     request.user = user
     for model, model_admin in admin.site._registry.items():
-        if model._meta.app_label not in ("improvement", "metrics"):
+        if model._meta.app_label not in (
+            "improvement",
+            "metrics",
+            "campaigns",
+            "attachments",
+            "actions",
+            "problem_solving",  # read-only: nothing to list
+        ):
             continue
         if model_admin.has_add_permission(request) or model_admin.has_change_permission(request):
             yield model, model_admin
@@ -86,3 +98,44 @@ def test_the_service_is_what_saves(model, monkeypatch, admin_user):
 
     assert len(calls) == 1
     assert calls[0]["actor"] == admin_user
+
+
+@pytest.mark.django_db
+def test_the_attachment_admin_views_and_deletes_only_and_deletes_through_the_service(
+    monkeypatch, admin_user
+):
+    """Attachments are added only through attachments.services (the content checks);
+    the admin shows them and deletes them through the same service as the pages."""
+    from attachments import services as attachment_services
+    from attachments.models import Attachment
+
+    model_admin = admin.site._registry[Attachment]
+    request = RequestFactory().post("/admin/")
+    request.user = admin_user
+    calls = []
+    monkeypatch.setattr(attachment_services, "delete_attachment", lambda **kw: calls.append(kw))
+
+    assert not model_admin.has_add_permission(request)
+    assert not model_admin.has_change_permission(request)
+    assert model_admin.has_view_permission(request)
+    assert model_admin.has_delete_permission(request)
+    attachment = Attachment(pk=1)
+    model_admin.delete_model(request, attachment)
+    assert calls == [{"attachment": attachment, "actor": admin_user}]
+
+
+@pytest.mark.django_db
+def test_the_action_item_admin_only_shows_them():
+    """Action items and their events are written only by actions.services (the roles,
+    the gate's stage, the events, the notifications): the admin adds, changes and
+    deletes none (and so is in no list above)."""
+    from actions.models import ActionEvent, ActionItem
+
+    request = RequestFactory().post("/admin/")
+    request.user = get_user_model().objects.create_superuser("root", "root@example.com", "x")
+    for model in (ActionItem, ActionEvent):
+        model_admin = admin.site._registry[model]
+        assert model_admin.has_view_permission(request)
+        assert not model_admin.has_add_permission(request)
+        assert not model_admin.has_change_permission(request)
+        assert not model_admin.has_delete_permission(request)

@@ -22,6 +22,10 @@ DOCUMENTED_PATHS = {
     "/api/backlog/": {"get"},
     "/api/matrix/": {"get"},
     "/api/quarterly-results/": {"get"},
+    "/api/campaigns/": {"get", "post"},
+    "/api/campaigns/{id}/": {"get", "patch"},
+    "/api/campaigns/{id}/close/": {"post"},
+    "/api/campaigns/{id}/ideas/": {"get"},
 }
 STAGE_CODES = {
     "submitted",

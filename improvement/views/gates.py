@@ -69,6 +69,9 @@ class FixLinks:
             return "", "the owner or the sponsor records this"
         if fix == workflow.RESULT:
             return (f"#target-{primary.pk}" if primary else "#targets"), ""
+        if fix == workflow.ACTIONS:
+            # The action items' panel (actions' template tag): its assignees tick their own.
+            return "#actions", ""
         if fix in (workflow.NEW_TARGET, workflow.TARGETS, workflow.MEASUREMENT):
             if not self.can_record:
                 return "", "the owner or the team records this"

@@ -1,15 +1,19 @@
 """Submitting ideas, finding them: the list and the board."""
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Case, CharField, Count, F, Q, Value, When, Window
 from django.db.models.functions import RowNumber
 from django.shortcuts import redirect, render
 
+from attachments import forms as attachment_forms
+from attachments import services as attachment_services
 from config.throttling import rate_limited
 from improvement import services
 from improvement.filters import InitiativeFilter, with_result_status
-from improvement.forms import IdeaForm, SimilarIdeasForm
+from improvement.forms import IdeaForm, SimilarIdeasForm, idea_initial
 from improvement.models import (
     DMAIC_STAGES,
     INTAKE_STAGES,
@@ -25,26 +29,49 @@ SIMILAR_MIN_WORD = 4
 
 @rate_limited("ideas")
 def idea_new(request):
-    form = IdeaForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        initiative, created = services.submit_idea(actor=request.user, **form.cleaned_data)
-        if created:
-            messages.success(
-                request,
-                f"Thank you — idea #{initiative.pk} is submitted. A reviewer will triage it, "
-                "and you will be told what happens to it.",
-            )
+    # `?campaign=<id>`: sent by a campaign page's "Submit an idea".
+    form = IdeaForm(request.POST or None, initial=idea_initial(request.GET))
+    files = attachment_forms.AttachmentForm(
+        request.POST or None, request.FILES or None, prefix=attachment_forms.IDEA
+    )
+    if request.method == "POST" and form.is_valid() and files.is_valid():
+        try:
+            initiative, created = _submit(request.user, form.cleaned_data, files.chosen())
+        except ValidationError as exc:
+            if "files" in getattr(exc, "error_dict", {}):
+                files.refused(exc)
+            else:
+                form.add_error(None, exc)
         else:
-            # A second click, or the form sent again: the idea is in once.
-            messages.info(
-                request,
-                f"You submitted this idea a moment ago: it is #{initiative.pk}, here. "
-                "It was not submitted a second time.",
-            )
-        return redirect("improvement:initiative", pk=initiative.pk)
+            if created:
+                messages.success(
+                    request,
+                    f"Thank you — idea #{initiative.pk} is submitted. A reviewer will triage "
+                    "it, and you will be told what happens to it.",
+                )
+            else:
+                # A second click, or the form sent again: the idea is in once.
+                messages.info(
+                    request,
+                    f"You submitted this idea a moment ago: it is #{initiative.pk}, here. "
+                    "It was not submitted a second time.",
+                )
+            return redirect("improvement:initiative", pk=initiative.pk)
     # A refused idea: the form again, with what to fix and what was typed.
     status = 400 if request.method == "POST" else 200
-    return render(request, "improvement/idea_form.html", {"form": form}, status=status)
+    context = {"form": form, "attachment_form": files}
+    return render(request, "improvement/idea_form.html", context, status=status)
+
+
+def _submit(actor, fields: dict, files: list) -> tuple[Initiative, bool]:
+    """The idea and the files sent with it, in one transaction: a refused file leaves no
+    idea behind. An idea sent again (services.submit_idea) gets no files again: they
+    came with the first."""
+    with transaction.atomic():
+        initiative, created = services.submit_idea(actor=actor, **fields)
+        if created and files:
+            attachment_services.add_attachments(initiative=initiative, actor=actor, files=files)
+    return initiative, created
 
 
 def similar_ideas(request):

@@ -18,6 +18,8 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from attachments import forms as attachment_forms
+from attachments import services as attachment_services
 from improvement import roles, services, workflow
 from improvement.forms import (
     ActivityPageForm,
@@ -205,11 +207,13 @@ def activity_page(request) -> int:
 
 
 def activity(initiative: Initiative, *, page: int = 1) -> Timeline:
-    """Moves, comments and corrections in one timeline, ACTIVITY_PER_PAGE items a page
-    counted from the newest, each page oldest first. Moves and comments are one query
-    (UNION ALL, LIMIT), the corrections — changes and deletions of the initiative's
-    fields, its targets and their measurements — a fixed few (metrics.history), however
-    long either is; a page is of bounded size (each text is capped by its model field).
+    """Moves, comments, action item events and corrections in one timeline,
+    ACTIVITY_PER_PAGE items a page counted from the newest, each page oldest first. Moves,
+    comments and action item events are one query (UNION ALL, LIMIT), plus one for the
+    page's action item events in full when it has any; the corrections — changes and
+    deletions of the initiative's fields, its targets and their measurements — a fixed
+    few (metrics.history), however long either is; a page is of bounded size (each text
+    is capped by its model field).
 
     Which moves and comments fall on a later page depends on how many corrections come
     before it, so a page reads them from the first that could be on it: at most as many
@@ -255,6 +259,19 @@ def activity(initiative: Initiative, *, page: int = 1) -> Timeline:
         cycle=Value(0),
         text="body",
     )
+    # What happened to its action items (actions.ActionEvent, read through the reverse
+    # relation: improvement does not import actions); the page's own are read in full
+    # afterwards (`_with_action_events`).
+    action_events = branch(
+        initiative.action_events.order_by(),
+        "action",
+        when="at",
+        person="actor",
+        source=F("kind"),
+        to=blank,
+        cycle=Value(0),
+        text="detail",
+    )
     # Newest first, one more than a page to learn whether older items exist.
     start = (page - 1) * ACTIVITY_PER_PAGE
     end = start + ACTIVITY_PER_PAGE + 1
@@ -265,7 +282,9 @@ def activity(initiative: Initiative, *, page: int = 1) -> Timeline:
     # At most len(corrections) of the items before this page are corrections, so the
     # moves and comments before `low` are before it whatever the corrections' times.
     low = start - min(start, len(corrections))
-    newest_first = moves.union(comments, all=True).order_by("-a_when", "-a_kind", "-a_id")
+    newest_first = moves.union(comments, action_events, all=True).order_by(
+        "-a_when", "-a_kind", "-a_id"
+    )
     rows = [dict(zip(columns, row, strict=True)) for row in newest_first[low:end]]
     placed = _merged(rows, corrections, low=low)
     entries = [item for at, item in sorted(placed, key=lambda p: p[0]) if start <= at < end]
@@ -274,7 +293,20 @@ def activity(initiative: Initiative, *, page: int = 1) -> Timeline:
         if item["kind"] != "change":
             item["name"] = f"{item['first']} {item['last']}".strip() or item["username"]
         items.append(item)
+    _with_action_events(initiative, items)
     return Timeline(items=items, page=page, has_older=len(entries) > ACTIVITY_PER_PAGE)
+
+
+def _with_action_events(initiative: Initiative, items: list[dict]) -> None:
+    """Each action item event on the page gets its row (`event`, with its action and
+    assignee) for the words the timeline shows: one query, only when the page has any."""
+    ids = [item["id"] for item in items if item["kind"] == "action"]
+    if not ids:
+        return
+    events = initiative.action_events.select_related("action", "assignee").in_bulk(ids)
+    for item in items:
+        if item["kind"] == "action":
+            item["event"] = events.get(item["id"])
 
 
 def _merged(rows: list[dict], corrections: list[dict], *, low: int) -> list[tuple]:
@@ -522,15 +554,33 @@ def support(request, pk: int):
 
 @require_POST
 def comment(request, pk: int):
+    """A comment and the files sent with it (attached to the comment): both, or — when
+    the comment or a file is refused — neither, and the page again saying why."""
     initiative = load(pk, request.user)
     form = CommentForm(request.POST)
-    if form.is_valid():
+    files = attachment_forms.AttachmentForm(
+        request.POST, request.FILES, prefix=attachment_forms.COMMENT
+    )
+    if form.is_valid() and files.is_valid():
         body = form.cleaned_data["body"]
         try:
-            services.add_comment(initiative=initiative, actor=request.user, body=body)
+            with transaction.atomic():
+                added = services.add_comment(initiative=initiative, actor=request.user, body=body)
+                if files.chosen():
+                    attachment_services.add_attachments(
+                        initiative=initiative,
+                        actor=request.user,
+                        files=files.chosen(),
+                        comment=added,
+                    )
         except ValidationError as exc:
-            form.add_error(None, exc)
-    if not form.is_valid():
-        return page(request, initiative, status=400, comment_form=form)
+            if "files" in getattr(exc, "error_dict", {}):
+                files.refused(exc)
+            else:
+                form.add_error(None, exc)
+    if not (form.is_valid() and files.is_valid()):
+        return page(
+            request, initiative, status=400, comment_form=form, comment_attachment_form=files
+        )
     messages.success(request, "Comment added.")
     return redirect(initiative_url(pk) + "#comments")

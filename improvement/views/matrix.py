@@ -1,73 +1,66 @@
 """The impact–effort matrix: the backlog on a 2×2 grid beside the ranked list."""
 
-from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import BadRequest, ValidationError
 from django.core.paginator import Paginator
+from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from improvement import roles, services
 from improvement.forms import ScoreForm
-from improvement.models import Initiative, Quadrant
+from improvement.models import Initiative
+from improvement.selectors import SCORES, backlog_matrix
+from metrics.ids import parse_id
 
-SCORES = range(1, 6)
-CHIPS_PER_CELL = 8  # ideas drawn in one grid cell; the rest are counted
 RANKED_PER_PAGE = 50
 
 
 def matrix(request):
+    """The backlog on the grid; `?campaign=<id>`: only the ideas of that campaign."""
     order = request.GET.get("order", "matrix")
     if order not in ("matrix", "roi"):
         order = "matrix"
-    # Plain rows, in rank order: the page reads six fields of each idea, so building a
-    # model instance per backlog row would be most of its cost.
-    ranked = list(
-        Initiative.objects.backlog(order).values(
-            "pk", "title", "impact", "effort", "quadrant", "risk_adjusted_roi"
-        )
-    )
-    high = settings.QUADRANT_THRESHOLD
-    # A 5×5 grid: rows impact 5 → 1, columns effort 1 → 5; every idea in its cell.
-    # The page stays the same size however long the backlog grows.
-    cells = {(i, e): [] for i in SCORES for e in SCORES}
-    counts = dict.fromkeys(Quadrant.values, 0)
-    for item in ranked:
-        if (item["impact"], item["effort"]) in cells:
-            cells[item["impact"], item["effort"]].append(item)
-        if item["quadrant"]:
-            counts[item["quadrant"]] += 1
-    grid = [
-        [
-            {
-                "impact": impact,
-                "effort": effort,
-                "items": cells[impact, effort][:CHIPS_PER_CELL],
-                "more": max(0, len(cells[impact, effort]) - CHIPS_PER_CELL),
-                "quadrant": _quadrant(impact, effort, high),
-            }
-            for effort in SCORES
-        ]
-        for impact in reversed(SCORES)
-    ]
+    campaign = _campaign(request.GET.get("campaign"))
+    data = backlog_matrix(order=order, campaign_id=campaign.pk if campaign else None)
     context = {
-        "grid": grid,
-        "ranked": Paginator(ranked, RANKED_PER_PAGE).get_page(request.GET.get("page")),
-        "query": f"order={order}",
+        "grid": data.grid,
+        "ranked": Paginator(data.ranked, RANKED_PER_PAGE).get_page(request.GET.get("page")),
+        "query": _query(order, campaign),
         "order": order,
-        "quadrants": [(Quadrant(code), n) for code, n in counts.items()],
-        "threshold": high,
+        "campaign": campaign,
+        "quadrants": data.quadrants,
+        "threshold": data.threshold,
         "can_rescore": roles.is_reviewer(request.user),
         "scores": SCORES,
     }
     return render(request, "improvement/matrix.html", context)
 
 
-def _quadrant(impact: int, effort: int, high: int) -> str:
-    if impact >= high:
-        return Quadrant.QUICK_WIN if effort < high else Quadrant.MAJOR_PROJECT
-    return Quadrant.FILL_IN if effort < high else Quadrant.AVOID
+def _campaign(value: str | None):
+    """The campaign `?campaign=` names, or None without one: 400 for a value that is no
+    id, 404 for an id that is no campaign. (Its model is read through the foreign key:
+    improvement does not import the campaigns app built on it.)"""
+    if value is None:
+        return None
+    pk = parse_id(value)
+    if pk is None:
+        raise BadRequest("campaign: give the id of a campaign, a whole number.")
+    campaign_model = Initiative._meta.get_field("campaign").related_model
+    campaign = campaign_model.objects.filter(pk=pk).only("pk", "title").first()
+    if campaign is None:
+        raise Http404("No such campaign.")
+    return campaign
+
+
+def _query(order: str, campaign) -> str:
+    """The page's query string without the page: its links keep the order and campaign."""
+    query = QueryDict(mutable=True)
+    query["order"] = order
+    if campaign is not None:
+        query["campaign"] = campaign.pk
+    return query.urlencode()
 
 
 @require_POST
@@ -87,4 +80,8 @@ def rescore(request, pk: int):
     else:
         messages.error(request, "Impact and effort must each be a score from 1 to 5.")
     order = "roi" if order == "roi" else "matrix"
-    return redirect(f"{reverse('improvement:matrix')}?order={order}#item-{pk}")
+    # Back to the matrix as it was shown: of one campaign when it was (its id as sent
+    # only if it is one: it goes into the URL).
+    campaign_id = parse_id(request.POST.get("campaign", ""))
+    campaign = f"&campaign={campaign_id}" if campaign_id is not None else ""
+    return redirect(f"{reverse('improvement:matrix')}?order={order}{campaign}#item-{pk}")

@@ -27,7 +27,9 @@ from django.utils import timezone
 from improvement.models import LONG_TEXT, Methodology, Stage
 from metrics.models import ResultStatus
 from metrics.results.compute import compute_results
+from problem_solving.models import Category
 from tests.factories import (
+    ActionItemFactory,
     InitiativeFactory,
     MetricFactory,
     NotificationFactory,
@@ -37,6 +39,7 @@ from tests.factories import (
     UserFactory,
     record_series,
 )
+from tests.problem_solving.factories import CauseFactory
 
 PHONE = {"width": 390, "height": 844}
 WIDE = {"width": 1280, "height": 800}
@@ -91,6 +94,18 @@ def site(db):
         target, first=change, values=[round(13 + noise.gauss(0, 1.2), 1) for _ in range(60)]
     )
     compute_results(initiative_id=live.pk)
+    # Action items and a fishbone on it: a table and a drawing wider than a phone.
+    for k, status in enumerate(["open", "done", "cancelled"]):
+        ActionItemFactory(
+            initiative=live,
+            title=f"{LONG_TITLE[:150]} {k}",
+            assignee=carla,
+            created_by=carla,
+            status=status,
+            due_on=today - dt.timedelta(days=k),
+        )
+    for category in Category.values:
+        CauseFactory(initiative=live, category=category, text=LONG_TITLE[:150], created_by=carla)
 
     # The dashboard's "at risk" table, with a long title and metric name.
     slipping = TriagedInitiativeFactory(
@@ -122,6 +137,7 @@ PAGES = {
     "notification settings": lambda s: "/notifications/settings/",
     "recording page": lambda s: f"/targets/{s.target.pk}/record/",
     "help": lambda s: "/help/",
+    "A3 page": lambda s: f"/initiatives/{s.live.pk}/a3/",
 }
 
 

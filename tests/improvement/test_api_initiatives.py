@@ -25,6 +25,7 @@ READ_FIELDS = {
     "decision_note",
     "rejection_reason",
     "duplicate_of",
+    "campaign",
     "pillar",
     "area",
     "methodology",

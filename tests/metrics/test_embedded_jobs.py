@@ -75,23 +75,35 @@ def test_it_runs_each_job_at_its_time():
         (local(*MONDAY, 2, 29), []),
         (local(*MONDAY, 2, 30), ["quarterly-rollup"]),
         (local(*MONDAY, 3, 0), ["sustainment-watch"]),
+        (local(*MONDAY, 6, 29), []),
+        (local(*MONDAY, 6, 30), ["action-reminders"]),
         (local(*MONDAY, 6, 59), []),
         (local(*MONDAY, 7, 0), ["stale-reminders"]),
         (local(*MONDAY, 7, 5), ["daily-digest"]),
+        (local(2026, 5, 5, 0, 14), []),
+        (local(2026, 5, 5, 0, 15), ["close-past-campaigns"]),
         (local(2026, 5, 5, 1, 59), []),
         (local(2026, 5, 5, 2, 0), ["measure-results"]),  # nightly: again on Tuesday
     ]:
         assert beat.tick(moment, run) == expected, moment
-    assert ran == [*NIGHTLY, "stale-reminders", "daily-digest", "measure-results"]
+    assert ran == [
+        *NIGHTLY,
+        "action-reminders",
+        "stale-reminders",
+        "daily-digest",
+        "close-past-campaigns",
+        "measure-results",
+    ]
     assert beat.next_run("stale-reminders") == local(2026, 5, 11, 7, 0)
 
 
 def test_it_runs_times_missed_while_asleep_once_and_in_their_order():
     beat = EmbeddedBeat(SCHEDULE, started=local(*MONDAY, 1, 0))
 
-    # The laptop slept from 01:00 to 09:00: five times were missed.
+    # The laptop slept from 01:00 to 09:00: six times were missed.
     assert beat.tick(local(*MONDAY, 9, 0), lambda name, entry: None) == [
         *NIGHTLY,
+        "action-reminders",
         "stale-reminders",
         "daily-digest",
     ]

@@ -366,6 +366,8 @@ def test_it_schedules_only_registered_tasks():
         "metrics.tasks.sustainment_watch",
         "improvement.tasks.send_stale_reminders",
         "improvement.tasks.send_daily_digests",
+        "campaigns.tasks.close_past_campaigns",
+        "actions.tasks.send_action_reminders",
     }
     assert scheduled <= set(app.tasks)
 
