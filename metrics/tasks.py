@@ -11,7 +11,7 @@ from improvement import notifications
 from improvement.outcomes import awaiting_first_result
 from metrics.ledger.rollup import rollup_open_quarters, rollup_quarter
 from metrics.results.compute import compute_results
-from metrics.results.shards import plan
+from metrics.results.shards import Shard, compute_shard, plan
 from metrics.results.sustainment import watch
 
 # Worth retrying: the database connection dropped or the server was briefly away.
@@ -62,10 +62,10 @@ def start_results(*, as_of: str | None = None, full: bool = False) -> int:
     as_of = as_of or today
     shards = plan(as_of=dt.date.fromisoformat(as_of), full=full)
     route = {"queue": settings.RESULTS_QUEUE} if settings.RESULTS_QUEUE else {}
-    tasks = [measure_shard.si(first, last, as_of, full).set(**route) for first, last in shards]
+    tasks = [measure_shard.si(*shard, as_of=as_of, full=full).set(**route) for shard in shards]
     done = results_done.s().set(**route)
     if current_app.conf.task_always_eager:  # no broker: one after another, here
-        results_done([measure_shard(first, last, as_of, full) for first, last in shards])
+        results_done([measure_shard(*shard, as_of=as_of, full=full) for shard in shards])
     elif tasks:
         chord(tasks)(done)
     else:
@@ -82,11 +82,14 @@ def start_results(*, as_of: str | None = None, full: bool = False) -> int:
     ignore_result=False,  # the chord counts its shards' results
     **RETRY,
 )
-def measure_shard(first: int, last: int, as_of: str, full: bool = False) -> int:
-    """One shard of the nightly run: the targets with ids first..last (on the work list
-    unless `full`). Safe to repeat: rows are written only where a figure changed."""
+def measure_shard(
+    first: int, last: int, ids: list[int] | None = None, *, as_of: str, full: bool = False
+) -> int:
+    """One shard of the nightly run (metrics.results.shards.Shard): the targets `ids`,
+    or every eligible one with an id first..last. Safe to repeat: rows are written only
+    where a figure changed."""
     awaiting = awaiting_first_result(id_range=(first, last))
-    computed = compute_results(id_range=(first, last), as_of=as_of, full=full)
+    computed = compute_shard(Shard(first, last, ids), as_of=as_of, full=full)
     notifications.first_results(target_ids=awaiting)
     return computed
 

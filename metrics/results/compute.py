@@ -44,13 +44,14 @@ def compute_results(
     initiative_id: int | None = None,
     as_of: dt.date | str | None = None,
     id_range: tuple[int, int] | None = None,
+    target_ids: list[int] | None = None,
     full: bool = True,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> int:
     """Compute results for every eligible target — or one initiative's, or those of an id
-    range (a shard, both ends included) — as of `as_of` (default today), and write a row
-    where a figure changed. With `full=False` (the nightly run), only the targets on the
-    work list (metrics.results.stale) are computed. Returns the number of targets computed.
+    range (a shard, both ends included), or these `target_ids` — as of `as_of` (default
+    today), and write a row where a figure changed. With `full=False`, only the targets on
+    the work list (metrics.results.stale) are computed. Returns the number of targets computed.
 
     `progress(phase, done, total)`, if given, is called as the work advances."""
     progress = progress or (lambda phase, done, total: None)
@@ -64,7 +65,8 @@ def compute_results(
         with_series=True,
         initiative_id=initiative_id,
         id_range=id_range,
-        due_as_of=None if full else as_of,
+        target_ids=target_ids,
+        due_as_of=None if full or target_ids is not None else as_of,
     )
     progress("measurements read", len(samples), len(samples))
     problems = data_problems(samples)

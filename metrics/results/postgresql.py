@@ -50,6 +50,7 @@ AND (%(initiative_id)s::bigint IS NULL OR t.initiative_id = %(initiative_id)s)
 AND (NOT %(primary_only)s OR t.is_primary)
 AND (%(implemented_by)s::date IS NULL OR i.implemented_on <= %(implemented_by)s)
 AND (%(id_from)s::bigint IS NULL OR t.id BETWEEN %(id_from)s AND %(id_to)s)
+AND (%(target_ids)s::int8[] IS NULL OR t.id = ANY(%(target_ids)s::int8[]))
 AND (%(due_as_of)s::date IS NULL OR t.results_stale_since IS NOT NULL
      OR (t.target_date <= %(due_as_of)s AND NOT EXISTS (
          SELECT FROM metrics_resultsnapshot r

@@ -106,7 +106,13 @@ def _partial(n, mean, var) -> stats.SampleColumns:
 
 
 def eligible_targets(
-    *, initiative_id=None, primary_only=False, implemented_by=None, id_range=None, due_as_of=None
+    *,
+    initiative_id=None,
+    primary_only=False,
+    implemented_by=None,
+    id_range=None,
+    target_ids=None,
+    due_as_of=None,
 ):
     """The targets with a result: their initiative has a change date and is alive. Narrowed
     to an initiative, to primary targets, to changes made by a date, to an id range (a
@@ -118,6 +124,8 @@ def eligible_targets(
         targets = targets.filter(initiative_id=initiative_id)
     if id_range is not None:
         targets = targets.filter(pk__range=id_range)
+    if target_ids is not None:
+        targets = targets.filter(pk__in=target_ids)
     if due_as_of is not None:
         targets = targets.filter(stale.due(due_as_of))
     if primary_only:
@@ -136,6 +144,7 @@ def fetch_samples(
     primary_only: bool = False,
     implemented_by: dt.date | None = None,
     id_range: tuple[int, int] | None = None,
+    target_ids: list[int] | None = None,
     due_as_of: dt.date | None = None,
 ) -> Samples:
     scope = {
@@ -143,6 +152,7 @@ def fetch_samples(
         "primary_only": primary_only,
         "implemented_by": implemented_by,
         "id_range": id_range,
+        "target_ids": target_ids,
         "due_as_of": due_as_of,
     }
     if connection.vendor == "postgresql":
@@ -319,7 +329,7 @@ def _targets_orm(**scope) -> list:
     return columns
 
 
-def _points_orm(target_ids: list[int], *, until, after_from, **scope) -> Points:
+def _points_orm(read_ids: list[int], *, until, after_from, **scope) -> Points:
     """The points of the before and after samples of these targets (the eligible ones, in
     id order): two streamed queries (the samples may overlap, for a window after the
     change), each in target and time order. A target created since they were read is
@@ -337,7 +347,7 @@ def _points_orm(target_ids: list[int], *, until, after_from, **scope) -> Points:
         after &= Q(observed_at__gte=after_from)
     in_scope = Measurement.objects.filter(target__in=eligible_targets(**scope).values("pk"))
     parts = [_stream(in_scope.filter(before)), _stream(in_scope.filter(after))]
-    ids = np.array(target_ids, dtype=np.int64)
+    ids = np.array(read_ids, dtype=np.int64)
     columns = []
     for side, (target, pk, value, size) in enumerate(parts):
         rank = np.searchsorted(ids, target)

@@ -166,12 +166,13 @@ def test_the_shards_cover_the_work_list_in_id_ranges(db):
     ids = [t.pk for t in targets]
 
     assert plan(as_of=CHANGE, full=True, shard_size=2) == [
-        (ids[0], ids[1]),
-        (ids[2], ids[3]),
-        (ids[4], ids[4]),
+        (ids[0], ids[1], None),
+        (ids[2], ids[3], None),
+        (ids[4], ids[4], None),
     ]
     Target.objects.filter(pk__in=ids[1:4]).update(results_stale_since=None)
-    assert plan(as_of=CHANGE, full=False, shard_size=2) == [(ids[0], ids[4])]
+    # Incremental: the work list's own ids, two a shard.
+    assert plan(as_of=CHANGE, full=False, shard_size=2) == [(ids[0], ids[4], [ids[0], ids[4]])]
 
 
 def test_a_metric_change_in_the_admin_marks_its_targets(admin_client, two_targets):

@@ -148,7 +148,8 @@ def test_it_retries_a_dropped_database_connection(controlled_target, monkeypatch
     monkeypatch.setattr(tasks_module, "compute_results", flaky)
 
     # throw=False: an eager task re-runs its retry in place instead of raising Retry.
-    outcome = measure_results.apply(kwargs={"as_of": AS_OF.isoformat()}, throw=False)
+    job = {"initiative_id": controlled_target.initiative_id, "as_of": AS_OF.isoformat()}
+    outcome = measure_results.apply(kwargs=job, throw=False)
 
     assert outcome.get() == 1
     assert len(calls) == 2
@@ -165,7 +166,8 @@ def test_it_does_not_retry_a_programming_error(controlled_target, monkeypatch):
 
     monkeypatch.setattr(tasks_module, "compute_results", broken)
 
-    outcome = measure_results.apply(kwargs={"as_of": AS_OF.isoformat()}, throw=False)
+    job = {"initiative_id": controlled_target.initiative_id, "as_of": AS_OF.isoformat()}
+    outcome = measure_results.apply(kwargs=job, throw=False)
 
     assert outcome.failed()
     assert isinstance(outcome.result, ValueError)

@@ -8,7 +8,7 @@ from django.utils import timezone
 from improvement.models import Initiative
 from metrics.results.compute import compute_results
 from metrics.results.samples import eligible_targets
-from metrics.results.shards import plan
+from metrics.results.shards import compute_shard, plan
 
 BAR_WIDTH = 30
 
@@ -47,8 +47,8 @@ class Command(BaseCommand):
         else:
             shards = plan(as_of=as_of, full=full, shard_size=shard_size)
             computed = 0
-            for k, (first, last) in enumerate(shards):
-                computed += compute_results(id_range=(first, last), as_of=as_of, full=full)
+            for k, shard in enumerate(shards):
+                computed += compute_shard(shard, as_of=as_of, full=full)
                 self.bar("shards", k + 1, len(shards))
         self.stdout.write("")
         elapsed = time.monotonic() - started
