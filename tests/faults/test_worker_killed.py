@@ -1,6 +1,6 @@
-"""A worker killed with SIGKILL in the middle of the nightly recompute: another worker
-runs the job again, and the results are those of an uninterrupted run, one row per
-target and date.
+"""A worker killed with SIGKILL in the middle of the nightly recompute (one shard of it,
+here every target): another worker runs the shard again, and the results are those of an
+uninterrupted run, one row per target and date.
 
 How the job comes back (kombu's Redis transport, acks_late): a worker that takes a
 message moves it from the queue's list into the `unacked` hash, with the time in the
@@ -43,7 +43,7 @@ from improvement.models import Methodology, Stage
 from metrics.models import ChartKind, Direction, ResultSnapshot
 from metrics.results.compute import compute_results
 from metrics.results.figures import FIGURE_FIELDS
-from metrics.tasks import measure_results
+from metrics.tasks import measure_shard
 from tests.factories import (
     InitiativeFactory,
     LiveInitiativeFactory,
@@ -179,7 +179,11 @@ def test_it_recomputes_the_same_results_when_a_worker_is_killed_mid_job(
         locker.execute("LOCK TABLE metrics_resultsnapshot IN EXCLUSIVE MODE")
         first = workers.start("first", queue=queue, broker=redis_server.url, **timeout)
 
-        job = measure_results.apply_async(kwargs={"as_of": AS_OF.isoformat()}, queue=queue)
+        # The nightly run's work, as one shard of every target (metrics.results.shards).
+        shard = (min(eligible), max(eligible))
+        job = measure_shard.apply_async(
+            args=shard, kwargs={"as_of": AS_OF.isoformat(), "full": True}, queue=queue
+        )
 
         wait_until(
             lambda: first.says(f"[{job.id}] received"),
@@ -233,6 +237,11 @@ def test_it_recomputes_the_same_results_when_a_worker_is_killed_mid_job(
     )
     rewritten = {r.target_id: r for r in ResultSnapshot.objects.all()}
     assert {t: rewritten[t].pk for t in stale} == {t: before[t].pk for t in stale}
-    assert all(rewritten[t].computed_at > before[t].computed_at for t in stale)
+    # A row is rewritten only where a figure changed (a target with no data already had
+    # the right row).
+    changed = {t for t in stale if earlier[t] != expected[t]}
+    assert changed
+    assert all(rewritten[t].computed_at > before[t].computed_at for t in changed)
+    assert all(rewritten[t].computed_at == before[t].computed_at for t in set(stale) - changed)
     # … with exactly the figures of the uninterrupted run.
     assert figures_by_target() == expected
