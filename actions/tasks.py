@@ -1,18 +1,10 @@
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
 
 from actions.reminders import send_reminders
+from config.celery import DAILY_JOB
 
 
-@shared_task(
-    autoretry_for=(OperationalError, InterfaceError),
-    retry_backoff=True,
-    retry_jitter=True,
-    max_retries=3,
-    soft_time_limit=5 * 60,
-    time_limit=10 * 60,
-    acks_late=True,
-)
+@shared_task(**DAILY_JOB)
 def send_action_reminders() -> int:
     """The daily reminders of actions due tomorrow and today (actions.reminders); safe to
     run again: each reminder is claimed once."""

@@ -98,9 +98,9 @@ def new_day_data(day: dt.date, share: float, seed: int = 7) -> list[int]:
     import random
 
     from django.db import connection, transaction
+    from django.db.models.functions import Now
 
     from metrics.models import Target
-    from metrics.results import stale
     from metrics.results.samples import eligible_targets
 
     eligible = list(eligible_targets().values_list("pk", flat=True))
@@ -119,8 +119,21 @@ def new_day_data(day: dt.date, share: float, seed: int = 7) -> list[int]:
         )
         # The mark inputs_changed() makes (its queued per-initiative recompute left out:
         # this measures the nightly run that catches up).
-        Target.objects.filter(pk__in=chosen).update(results_stale_since=stale.Now())
+        Target.objects.filter(pk__in=chosen).update(results_stale_since=Now())
     return chosen
+
+
+def forget_new_day(day: dt.date) -> None:
+    """Remove what `new_day_data` added, so that the next run reuses the data set (the
+    generator rebuilds one whose counts differ) and starts with an empty work list."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "DELETE FROM metrics_measurement WHERE observed_at >= %s",
+            [dt.datetime.combine(day, dt.time(), dt.UTC)],
+        )
+        cursor.execute("UPDATE metrics_target SET results_stale_since = NULL")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -191,6 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     seconds, computed, _ = sharded(
         night_shards, as_of=night.isoformat(), full=False, workers=1, database=args.database
     )
+    forget_new_day(night)
     incremental = planned + seconds
     fraction = incremental / one
     out(

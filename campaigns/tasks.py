@@ -1,20 +1,12 @@
 """Celery jobs for campaigns: each calls one service and is safe to repeat."""
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
 
 from campaigns.services import close_due_campaigns
+from config.celery import DAILY_JOB
 
 
-@shared_task(
-    autoretry_for=(OperationalError, InterfaceError),
-    retry_backoff=True,
-    retry_jitter=True,
-    max_retries=3,
-    soft_time_limit=5 * 60,
-    time_limit=10 * 60,
-    acks_late=True,
-)
+@shared_task(**DAILY_JOB)
 def close_past_campaigns() -> int:
     """Close the campaigns past their close date and tell their submitters; a campaign
     closed by an earlier run (or a retry) is not closed, nor told about, again."""

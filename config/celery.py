@@ -6,6 +6,7 @@ import time
 from celery import Celery
 from celery.schedules import crontab
 from celery.schedules import schedule as celery_schedule
+from django.db import InterfaceError, OperationalError
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -14,6 +15,18 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 log = logging.getLogger(__name__)
+
+# The options of a daily job that is safe to repeat: retried, with back-off, only when the
+# database connection dropped; acknowledged once done. `@shared_task(**DAILY_JOB)`.
+DAILY_JOB = {
+    "autoretry_for": (OperationalError, InterfaceError),
+    "retry_backoff": True,
+    "retry_jitter": True,
+    "max_retries": 3,
+    "soft_time_limit": 5 * 60,
+    "time_limit": 10 * 60,
+    "acks_late": True,
+}
 
 
 class BrokerHealth:

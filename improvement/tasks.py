@@ -6,6 +6,7 @@ from django.core.mail import send_mail
 from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
+from config.celery import DAILY_JOB
 from improvement.models import Notification
 from improvement.notifications import DIGEST_DUE, digest_email, email_subject
 from improvement.reminders import remind_stale
@@ -211,14 +212,6 @@ def _mark_digest_failed(user_id: int, started, error: Exception) -> None:
     )
 
 
-@shared_task(
-    autoretry_for=(OperationalError, InterfaceError),
-    retry_backoff=True,
-    retry_jitter=True,
-    max_retries=3,
-    soft_time_limit=5 * 60,
-    time_limit=10 * 60,
-    acks_late=True,
-)
+@shared_task(**DAILY_JOB)
 def send_stale_reminders() -> int:
     return remind_stale()

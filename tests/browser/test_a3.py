@@ -4,35 +4,19 @@ A3 page and downloads its PDF — whose text holds the title, the baseline and t
 
 import datetime as dt
 import io
-import os
-
-import pytest
-
-from tests.browser.conftest import CHROMIUM
-
-if not os.path.exists(CHROMIUM):
-    pytest.skip(
-        f"Chromium not installed at {CHROMIUM}: browser tests skipped", allow_module_level=True
-    )
-try:
-    from playwright.sync_api import expect
-except ImportError:
-    pytest.skip("Playwright is not installed: browser tests skipped", allow_module_level=True)
 
 import pypdf
+import pytest
 from PIL import Image
+from playwright.sync_api import expect
 
 from improvement.models import Methodology, Stage
-from metrics.models import ResultStatus
 from problem_solving.models import FiveWhy
 from tests.factories import (
-    MetricFactory,
-    ResultSnapshotFactory,
-    TargetFactory,
     TriagedInitiativeFactory,
     UserFactory,
-    record_series,
 )
+from tests.problem_solving.factories import measured_approval_target
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -53,25 +37,7 @@ def test_an_action_a_photo_and_a_five_why_end_up_in_the_a3_pdf(page, live_server
         root_cause="",
         implemented_on=dt.date(2026, 3, 2),
     )
-    target = TargetFactory(
-        initiative=initiative,
-        metric=MetricFactory(name="Approval time", unit="hours"),
-        baseline_value=12.5,
-        target_value=8.0,
-    )
-    record_series(target, first=dt.date(2026, 2, 1), values=[12, 13, 12.5, 12, 13])
-    record_series(target, first=dt.date(2026, 3, 5), values=[9, 8.5, 9.5, 9])
-    ResultSnapshotFactory(
-        target=target,
-        n_before=5,
-        n_after=4,
-        current_mean=9.0,
-        improvement=3.5,
-        improvement_pct=28.0,
-        p_value=0.0004,
-        significant=True,
-        status=ResultStatus.IMPROVING,
-    )
+    measured_approval_target(initiative)
     sign_in(page, olga)
     page.goto(f"{live_server.url}/initiatives/{initiative.pk}/")
 

@@ -12,26 +12,14 @@ limits) and its ledger rows (the dashboard's benefit chart).
 """
 
 import datetime as dt
-import os
 import random
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-
-from tests.browser.conftest import CHROMIUM
-
-if not os.path.exists(CHROMIUM):
-    pytest.skip(
-        f"Chromium not installed at {CHROMIUM}: browser tests skipped", allow_module_level=True
-    )
-try:
-    from playwright.sync_api import expect
-except ImportError:
-    pytest.skip("Playwright is not installed: browser tests skipped", allow_module_level=True)
-
 from django.conf import settings
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from improvement.models import Methodology, Stage
 from metrics.ledger.rollup import rollup_quarter

@@ -10,21 +10,10 @@ names, so a missing label fails here. The first two tests go through the sign-in
 the others start signed in (conftest's `sign_in`) and log out through the page.
 """
 
-import os
 import re
 
 import pytest
-
-from tests.browser.conftest import CHROMIUM
-
-if not os.path.exists(CHROMIUM):
-    pytest.skip(
-        f"Chromium not installed at {CHROMIUM}: browser tests skipped", allow_module_level=True
-    )
-try:
-    from playwright.sync_api import expect
-except ImportError:
-    pytest.skip("Playwright is not installed: browser tests skipped", allow_module_level=True)
+from playwright.sync_api import expect
 
 from improvement.models import Initiative, Methodology, Stage
 from metrics.models import Measurement, Target

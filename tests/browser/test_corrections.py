@@ -4,20 +4,9 @@ it primary, and corrects a measurement with a reason that then shows on the time
 The forms arrive by htmx and post as plain forms; inputs are found by their labels."""
 
 import datetime as dt
-import os
 
 import pytest
-
-from tests.browser.conftest import CHROMIUM
-
-if not os.path.exists(CHROMIUM):
-    pytest.skip(
-        f"Chromium not installed at {CHROMIUM}: browser tests skipped", allow_module_level=True
-    )
-try:
-    from playwright.sync_api import expect
-except ImportError:
-    pytest.skip("Playwright is not installed: browser tests skipped", allow_module_level=True)
+from playwright.sync_api import expect
 
 from metrics.models import Measurement, Target
 from tests.factories import LiveInitiativeFactory, MeasurementFactory, TargetFactory, UserFactory

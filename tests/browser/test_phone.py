@@ -5,24 +5,12 @@ page fails (the favicon included). On a wide screen the links show and "Menu" do
 """
 
 import datetime as dt
-import os
 import random
 from types import SimpleNamespace
 
 import pytest
-
-from tests.browser.conftest import CHROMIUM
-
-if not os.path.exists(CHROMIUM):
-    pytest.skip(
-        f"Chromium not installed at {CHROMIUM}: browser tests skipped", allow_module_level=True
-    )
-try:
-    from playwright.sync_api import expect
-except ImportError:
-    pytest.skip("Playwright is not installed: browser tests skipped", allow_module_level=True)
-
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from improvement.models import LONG_TEXT, Methodology, Stage
 from metrics.models import ResultStatus

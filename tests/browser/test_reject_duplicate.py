@@ -3,20 +3,8 @@ API, pytest-django's live server): the number alone is enough — the browser do
 the form back for the empty reason — and a refused move lands on the initiative page, which
 a refresh loads again rather than posting the form a second time."""
 
-import os
-
 import pytest
-
-from tests.browser.conftest import CHROMIUM
-
-if not os.path.exists(CHROMIUM):
-    pytest.skip(
-        f"Chromium not installed at {CHROMIUM}: browser tests skipped", allow_module_level=True
-    )
-try:
-    from playwright.sync_api import expect
-except ImportError:
-    pytest.skip("Playwright is not installed: browser tests skipped", allow_module_level=True)
+from playwright.sync_api import expect
 
 from improvement.models import Initiative, Stage, StageTransition
 from tests.factories import InitiativeFactory, ReviewerFactory, TriagedInitiativeFactory

@@ -16,26 +16,14 @@ days to about 13, with one day that breaks the control limits.
 """
 
 import datetime as dt
-import os
 import random
 import re
 from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
-
-from tests.browser.conftest import CHROMIUM
-
-if not os.path.exists(CHROMIUM):
-    pytest.skip(
-        f"Chromium not installed at {CHROMIUM}: browser tests skipped", allow_module_level=True
-    )
-try:
-    from playwright.sync_api import expect
-except ImportError:
-    pytest.skip("Playwright is not installed: browser tests skipped", allow_module_level=True)
-
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from improvement.models import Delivery, Methodology, NotificationPreference, Stage
 from metrics.ledger.rollup import rollup_quarter

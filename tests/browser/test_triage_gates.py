@@ -5,20 +5,9 @@ and the accept then goes through; an owner follows a gate's link to the closed f
 that fixes it, which opens focused, and the move is then allowed."""
 
 import datetime as dt
-import os
 
 import pytest
-
-from tests.browser.conftest import CHROMIUM
-
-if not os.path.exists(CHROMIUM):
-    pytest.skip(
-        f"Chromium not installed at {CHROMIUM}: browser tests skipped", allow_module_level=True
-    )
-try:
-    from playwright.sync_api import expect
-except ImportError:
-    pytest.skip("Playwright is not installed: browser tests skipped", allow_module_level=True)
+from playwright.sync_api import expect
 
 from improvement.models import Initiative, Methodology, Stage, StageTransition
 from tests.factories import (

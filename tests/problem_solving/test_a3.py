@@ -9,17 +9,19 @@ import pypdf
 import pytest
 
 from improvement.models import Methodology, Stage
-from metrics.models import ResultStatus
 from problem_solving import pdf
 from tests.factories import (
     LiveInitiativeFactory,
     MetricFactory,
-    ResultSnapshotFactory,
     TargetFactory,
     UserFactory,
-    record_series,
 )
-from tests.problem_solving.factories import CauseFactory, FiveWhyFactory, WhyStepFactory
+from tests.problem_solving.factories import (
+    CauseFactory,
+    FiveWhyFactory,
+    WhyStepFactory,
+    measured_approval_target,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -41,26 +43,7 @@ def ready(owner):
         root_cause="Invoices wait in two in-trays.",
         control_plan="Weekly review of the approval-time chart.",
     )
-    target = TargetFactory(
-        initiative=initiative,
-        metric=MetricFactory(name="Approval time", unit="hours"),
-        baseline_value=12.5,
-        target_value=8.0,
-    )
-    record_series(target, first=dt.date(2026, 2, 1), values=[12, 13, 12.5, 12, 13])
-    record_series(target, first=dt.date(2026, 3, 5), values=[9, 8.5, 9.5, 9])
-    ResultSnapshotFactory(
-        target=target,
-        n_before=5,
-        n_after=4,
-        baseline_mean=12.5,
-        current_mean=9.0,
-        improvement=3.5,
-        improvement_pct=28.0,
-        p_value=0.0004,
-        significant=True,
-        status=ResultStatus.IMPROVING,
-    )
+    measured_approval_target(initiative)
     chain = FiveWhyFactory(initiative=initiative, problem="Approval takes 12 hours.")
     WhyStepFactory(chain=chain, position=1, answer="Invoices wait for a signature.")
     WhyStepFactory(
