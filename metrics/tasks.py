@@ -61,12 +61,13 @@ def start_results(*, as_of: str | None = None, full: bool = False) -> int:
     full = full or (as_of is not None and as_of != today)
     as_of = as_of or today
     shards = plan(as_of=dt.date.fromisoformat(as_of), full=full)
+    if current_app.conf.task_always_eager:  # no broker: one after another, here
+        results_done([measure_shard(*shard, as_of=as_of, full=full) for shard in shards])
+        return len(shards)
     route = {"queue": settings.RESULTS_QUEUE} if settings.RESULTS_QUEUE else {}
     tasks = [measure_shard.si(*shard, as_of=as_of, full=full).set(**route) for shard in shards]
     done = results_done.s().set(**route)
-    if current_app.conf.task_always_eager:  # no broker: one after another, here
-        results_done([measure_shard(*shard, as_of=as_of, full=full) for shard in shards])
-    elif tasks:
+    if tasks:
         chord(tasks)(done)
     else:
         done.delay([])

@@ -28,7 +28,14 @@ from metrics import stats
 from metrics.models import Measurement, ResultSnapshot, ResultStatus, Target
 from metrics.periods import day_start
 from metrics.results import postgresql, stale
-from metrics.results.figures import FIGURE_FIELDS, MONEY_FIELDS, NUMBER_FIELDS, Figures, figures
+from metrics.results.figures import (
+    COMPARED_FIELDS,
+    FIGURE_FIELDS,
+    MONEY_FIELDS,
+    NUMBER_FIELDS,
+    Figures,
+    figures,
+)
 from metrics.results.samples import (
     Samples,
     _stream,
@@ -411,10 +418,6 @@ def keep_latest_status(samples: Samples, result: Figures, *, as_of: dt.date) -> 
             Target.objects.filter(pk__in=batch).exclude(Exists(newer)).update(latest_status=status)
 
 
-# The figures a row is compared on (see save()).
-COMPARED = [name for name in FIGURE_FIELDS if name != "computed_at"]
-
-
 def _upsert(samples: Samples, result: Figures, control: ControlColumns, *, as_of, now) -> None:
     rows = [
         ResultSnapshot(
@@ -443,7 +446,7 @@ def _upsert(samples: Samples, result: Figures, control: ControlColumns, *, as_of
 def _differs(row: ResultSnapshot, previous: ResultSnapshot | None) -> bool:
     if previous is None or previous.error:
         return True
-    return any(getattr(row, name) != getattr(previous, name) for name in COMPARED)
+    return any(getattr(row, name) != getattr(previous, name) for name in COMPARED_FIELDS)
 
 
 def results_in_force(target_ids: list[int], *, as_of: dt.date) -> dict[int, ResultSnapshot]:

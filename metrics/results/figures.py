@@ -80,6 +80,9 @@ FIGURE_FIELDS = [
     "control",
     "computed_at",
 ]
+# What a result is compared on before it is written (a row is written only where one of
+# these differs from the target's result in force on the date: a row per change).
+COMPARED_FIELDS = [name for name in FIGURE_FIELDS if name != "computed_at"]
 
 
 @dataclass

@@ -26,7 +26,7 @@ from django.db import connection, transaction
 
 from improvement.models import CONTROL_STAGES, DEAD_STAGES
 from metrics.results import pgarrays
-from metrics.results.figures import FIGURE_FIELDS, MONEY_FIELDS, NUMBER_FIELDS
+from metrics.results.figures import COMPARED_FIELDS, FIGURE_FIELDS, MONEY_FIELDS, NUMBER_FIELDS
 from metrics.results.pgarrays import BinaryArray, binary_array
 
 if TYPE_CHECKING:  # the callers' types; they import this module
@@ -287,11 +287,9 @@ def cents(column: np.ndarray) -> BinaryArray:
 
 SENT = {**RESULT_COLUMNS, **CHART_COLUMNS}
 
-# The figures a row is compared on: a recompute writes a row only where one differs from
-# the target's result in force on the date (its newest row as of then), so the table
-# holds a row per change, each valid from its date, rather than one a night.
-COMPARED = [name for name in FIGURE_FIELDS if name != "computed_at"]
-
+# A row is written only where a figure (COMPARED_FIELDS) differs from the target's result
+# in force on the date (its newest row as of then): a row per change, each valid from its
+# date, rather than one a night.
 UPSERT_SQL = f"""
 INSERT INTO metrics_resultsnapshot ({", ".join(RESULT_COLUMNS)}, control, as_of, computed_at)
 SELECT n.* FROM (
@@ -311,8 +309,8 @@ LEFT JOIN LATERAL (
     ORDER BY p.as_of DESC LIMIT 1
 ) p ON true
 WHERE p.id IS NULL
-   OR ({", ".join(f"n.{name}" for name in COMPARED)})
-      IS DISTINCT FROM ({", ".join(f"p.{name}" for name in COMPARED)})
+   OR ({", ".join(f"n.{name}" for name in COMPARED_FIELDS)})
+      IS DISTINCT FROM ({", ".join(f"p.{name}" for name in COMPARED_FIELDS)})
    OR p.error <> ''
 ON CONFLICT (target_id, as_of) DO UPDATE SET error = '',
 """ + ", ".join(f"{name} = EXCLUDED.{name}" for name in FIGURE_FIELDS)
