@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "attachments",
     "campaigns",
     "problem_solving",
+    "integrations",
 ]
 
 MIDDLEWARE = [
