@@ -79,7 +79,7 @@ def compute_results(
     problems = data_problems(samples)
     good = subset(samples, np.flatnonzero([pk not in problems for pk in samples.target_id]))
     try:
-        _compute_and_save(good, as_of=as_of)
+        _compute_and_save(good, as_of=as_of, progress=progress)
     except Exception:
         logger.exception("Results as of %s failed as a batch; computing target by target", as_of)
         problems |= _one_by_one(good, as_of=as_of)
@@ -90,11 +90,13 @@ def compute_results(
     return len(samples)
 
 
-def _compute_and_save(samples: Samples, *, as_of: dt.date) -> None:
+def _compute_and_save(samples: Samples, *, as_of: dt.date, progress=None) -> None:
     if not len(samples):
         return
     result = figures(samples, look=as_of)
     control = control_columns(samples, limit_points=settings.CONTROL_LIMIT_POINTS)
+    if progress:
+        progress("figures computed", len(samples), len(samples))
     with transaction.atomic():
         save(samples, result, control, as_of=as_of)
 
@@ -277,10 +279,7 @@ def control_columns(samples: Samples, *, limit_points: int) -> ControlColumns:
     observed = observed_at(signal_ids) if signal_ids else {}
     signals = _signal_lists(after, after.signal_index, ids, values, observed)
     b_signals = _signal_lists(before, b_signal, b_ids, b_values, observed)
-    baseline = [
-        _baseline_figure(before, k, limited=bool(limited[k]), signals=b_signals[k])
-        for k in range(len(charted))
-    ]
+    baseline = _baseline_figures(before, limited=limited, signals=b_signals)
     # At least 2 points make a chart.
     keep = np.flatnonzero(np.isfinite(after.center))
     return ControlColumns(
@@ -317,29 +316,39 @@ def _signal_lists(
     return signals
 
 
-def _baseline_figure(
-    chart: stats.SeriesControl, k: int, *, limited: bool, signals: list[dict]
-) -> dict | None:
-    """The baseline phase's figure: None with fewer than 2 points; its centre line; its
-    limits (else None) and signals when it has enough points."""
-    if not chart.has_chart[k]:
-        return None
-    is_p = bool(chart.is_p[k])
-
-    def limit(x: float) -> float | None:
-        return float(x) if limited else None
-
-    return {
-        "chart": "p" if is_p else "xmr",
-        "center": float(chart.center[k]),
-        "ucl": limit(chart.ucl[k]),
-        "lcl": limit(chart.lcl[k]),
-        "mr_bar": None if is_p else limit(chart.mr_bar[k]),
-        "sigma": limit(chart.sigma[k]),
-        "size": float(chart.size[k]) if is_p else None,
-        "n_points": int(chart.n_limit[k]),
-        "signals": signals,
-    }
+def _baseline_figures(
+    chart: stats.SeriesControl, *, limited: np.ndarray, signals: list[list[dict]]
+) -> list[dict | None]:
+    """Each baseline phase's figure: None with fewer than 2 points; its centre line; its
+    limits (else None) and signals when it has enough points. The columns are read as
+    lists once: `has_chart` is computed over every series at each access, which per
+    figure made this 0.3 s for 9,000 charts."""
+    has_chart, is_p, limited = chart.has_chart.tolist(), chart.is_p.tolist(), limited.tolist()
+    center, ucl, lcl, mr_bar, sigma, size = (
+        getattr(chart, name).tolist()
+        for name in ("center", "ucl", "lcl", "mr_bar", "sigma", "size")
+    )
+    n_points = chart.n_limit.tolist()
+    found: list[dict | None] = []
+    for k in range(len(chart)):
+        if not has_chart[k]:
+            found.append(None)
+            continue
+        p, limit = is_p[k], limited[k]
+        found.append(
+            {
+                "chart": "p" if p else "xmr",
+                "center": center[k],
+                "ucl": ucl[k] if limit else None,
+                "lcl": lcl[k] if limit else None,
+                "mr_bar": mr_bar[k] if limit and not p else None,
+                "sigma": sigma[k] if limit else None,
+                "size": size[k] if p else None,
+                "n_points": n_points[k],
+                "signals": signals[k],
+            }
+        )
+    return found
 
 
 # Above this many charted targets the baseline read filters by stage rather than by a

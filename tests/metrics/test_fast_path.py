@@ -4,23 +4,30 @@ against the portable ORM path, both run on PostgreSQL (issue 16, item 3):
 - on random worlds, computing with the fast path and with the ORM path gives identical
   rows, every field, floats bit for bit;
 - the hand-written binary array format, in both directions, pinned against the server
-  across psycopg upgrades: every element type, NULLs, NaN, empty and long arrays.
+  across psycopg upgrades: every element type, NULLs, NaN, empty and long arrays;
+- a full run's reads in halves on two connections give what one statement gives.
 """
 
 import datetime as dt
+from dataclasses import fields
+from unittest import mock
 
 import numpy as np
 import psycopg
 import pytest
 from django.db import connection, transaction
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from metrics import stats
 from metrics.ledger.rollup import rollup_quarter
 from metrics.models import QuarterlyResult, ResultSnapshot
+from metrics.periods import day_start
 from metrics.results import postgresql
-from metrics.results.compute import compute_results
+from metrics.results.compute import baseline_series, compute_results
 from metrics.results.pgarrays import binary_array, register
-from tests.metrics.parity import AS_OF, QUARTERS, load_world, plain, worlds
+from metrics.results.samples import fetch_samples
+from tests.metrics.parity import AS_OF, QUARTERS, load_world, plain, target, worlds
 
 pytestmark = [
     pytest.mark.django_db,
@@ -68,6 +75,42 @@ def test_the_fast_path_and_the_orm_path_write_identical_rows(world, monkeypatch)
 
     assert fast == orm
     assert fast[0]
+
+
+def same(a, b) -> bool:
+    """Whether two Samples (or their parts) hold the same values, NaN equal to NaN."""
+    if isinstance(a, np.ndarray | list | tuple):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    if hasattr(a, "__dataclass_fields__"):
+        return all(same(getattr(a, f.name), getattr(b, f.name)) for f in fields(a))
+    return a == b or (a != a and b != b)  # NaN
+
+
+def read_everything():
+    samples = fetch_samples(until=day_start(AS_OF + dt.timedelta(days=1)), with_series=True)
+    return samples, baseline_series(list(samples.series))
+
+
+@pytest.mark.django_db(transaction=True)  # committed, so that the other connections see it
+@settings(EXAMPLES, max_examples=5)
+@given(world=st.lists(target(), min_size=2, max_size=12))
+def test_a_full_read_in_halves_on_two_connections_gives_what_one_statement_gives(world):
+    load_world(world)  # added to the earlier examples' worlds: more targets each time
+    assert postgresql.may_read_in_parallel()
+    with mock.patch.object(postgresql, "in_parallel", wraps=postgresql.in_parallel) as spy:
+        halves = read_everything()
+    samples_read = spy.call_args_list[0]
+    assert len(samples_read.args[1]) == 2  # it did read in halves
+
+    with mock.patch.object(postgresql, "READERS", 1):
+        assert not postgresql.may_read_in_parallel()
+        whole = read_everything()
+
+    assert same(halves, whole)
+    assert len(whole[0]) >= len(world)
+    assert isinstance(whole[0].before, stats.SampleColumns)
 
 
 def round_trip(sql: str, *params):
