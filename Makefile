@@ -8,18 +8,24 @@ MANAGE := $(BIN)/python manage.py
 # Touched after a successful install; pip runs again only when pyproject.toml is newer.
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint migrations-check check bench-results
+.PHONY: run test lint migrations-check check bench-results messages
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --disable-pip-version-check -q -e ".[dev]"
 	touch $@
 
+# The translations (locale/*/LC_MESSAGES/*.po) compiled to .mo with Babel, so no GNU
+# gettext is needed; only catalogues newer than their .mo are rewritten. Extracting new
+# strings (`manage.py makemessages -l de`) needs xgettext (Debian's gettext).
+messages: $(STAMP)
+	$(MANAGE) compile_translations
+
 # The periodic jobs run beside the web server: with REDIS_URL set, a Celery worker with
 # embedded beat; without, `manage.py run_scheduler` (the same schedule, run in its own
 # process, no broker). Either is stopped (after the job in progress) when runserver
 # exits, Ctrl-C included.
-run: $(STAMP)
+run: $(STAMP) messages
 	$(MANAGE) migrate --noinput
 	$(MANAGE) seed_demo
 	$(MANAGE) measure_results
@@ -34,7 +40,7 @@ run: $(STAMP)
 	$(MANAGE) runserver 127.0.0.1:8000
 
 # Plain pytest: on this suite pytest-xdist (-n 2) is slower, SQLite and PostgreSQL alike.
-test: $(STAMP)
+test: $(STAMP) messages
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # bandit: no high-severity finding in the application code. lint-imports: the dependency
@@ -42,7 +48,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/bandit -q -r config accounts improvement metrics --severity-level high
+	$(BIN)/bandit -q -r config accounts improvement metrics actions attachments campaigns problem_solving integrations --severity-level high
 	$(BIN)/lint-imports --no-cache
 
 migrations-check: $(STAMP)

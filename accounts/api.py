@@ -1,8 +1,11 @@
 """The API's sign-in and its tokens: `POST /api/auth/token/` issues a token for a
-username and password; `GET /api/auth/tokens/` lists the caller's own; `DELETE
+username and password (refused with 403 when LOCAL_PASSWORD_LOGIN is off); `POST
+/api/auth/tokens/` issues one for a web session (single sign-on users have no password);
+`GET /api/auth/tokens/` lists the caller's own; `DELETE
 /api/auth/tokens/{key}/` revokes one; `POST /api/auth/logout/` revokes the one in use."""
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import exceptions, permissions, serializers, status
 from rest_framework.authtoken.serializers import AuthTokenSerializer
@@ -41,6 +44,13 @@ class ObtainTokenView(APIView):
 
     @extend_schema(request=AuthTokenSerializer, responses={200: ISSUED})
     def post(self, request):
+        if not settings.LOCAL_PASSWORD_LOGIN:
+            raise exceptions.PermissionDenied(
+                _(
+                    "Password sign-in is switched off here. Sign in on the web with single "
+                    "sign-on, then create a token with POST /api/auth/tokens/."
+                )
+            )
         serializer = AuthTokenSerializer(data=request.data, context={"request": request})
         try:
             serializer.is_valid(raise_exception=True)
@@ -61,6 +71,17 @@ class TokenListView(APIView):
     def get(self, request):
         rows = tokens.owned_by(request.user)
         return Response(TokenSerializer(rows, many=True, context={"request": request}).data)
+
+    @extend_schema(request=None, responses={201: ISSUED})
+    def post(self, request):
+        """A new token for the signed-in user, from a web session (with its CSRF token):
+        how people who sign in with single sign-on, and have no password, get one."""
+        if request.auth is not None:
+            raise exceptions.PermissionDenied(
+                _("A token cannot create tokens: sign in on the web and create it there.")
+            )
+        row, token = tokens.issue(request.user)
+        return Response({"token": token, "expiry": row.expiry}, status=status.HTTP_201_CREATED)
 
 
 class TokenRevokeView(APIView):

@@ -6,6 +6,7 @@ from django.contrib import admin
 
 from actions.models import ActionEvent, ActionItem
 from config.admin_input import RefuseOddInputMixin
+from improvement.visibility import VisibleOnlyAdmin
 
 
 class ReadOnly:
@@ -28,7 +29,7 @@ class ActionEventInline(ReadOnly, admin.TabularInline):
 
 
 @admin.register(ActionItem)
-class ActionItemAdmin(RefuseOddInputMixin, ReadOnly, admin.ModelAdmin):
+class ActionItemAdmin(VisibleOnlyAdmin, RefuseOddInputMixin, ReadOnly, admin.ModelAdmin):
     list_display = ["title", "initiative", "assignee", "due_on", "status", "stage"]
     list_filter = ["status", "stage", "due_on"]
     list_select_related = ["initiative", "assignee"]
@@ -38,7 +39,8 @@ class ActionItemAdmin(RefuseOddInputMixin, ReadOnly, admin.ModelAdmin):
 
 
 @admin.register(ActionEvent)
-class ActionEventAdmin(RefuseOddInputMixin, ReadOnly, admin.ModelAdmin):
+class ActionEventAdmin(VisibleOnlyAdmin, RefuseOddInputMixin, ReadOnly, admin.ModelAdmin):
+    initiative_lookup = "action__initiative"
     """Viewable only: the model refuses a second save and any delete."""
 
     list_display = ["action", "kind", "actor", "assignee", "at"]

@@ -8,6 +8,7 @@ is looked at, then 400 for a value the rules refuse."""
 from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, mixins, status, viewsets
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
@@ -21,6 +22,7 @@ from actions.serializers import (
     ActionItemSerializer,
     ActionUpdateSerializer,
 )
+from improvement import visibility
 from improvement.models import Initiative
 from metrics.ids import parse_id
 
@@ -35,7 +37,10 @@ class InitiativeActionsView(generics.ListCreateAPIView):
     filter_backends = []
 
     def initiative(self) -> Initiative:
-        return get_object_or_404(Initiative.objects.prefetch_related("team"), pk=self.kwargs["pk"])
+        return get_object_or_404(
+            visibility.visible_initiatives(self.request.user).prefetch_related("team"),
+            pk=self.kwargs["pk"],
+        )
 
     def get_queryset(self):
         return self.initiative().action_items.order_by("due_on", "id")
@@ -48,7 +53,9 @@ class InitiativeActionsView(generics.ListCreateAPIView):
         initiative = self.initiative()
         # Role first: a caller learns they may not add actions before whether data is valid.
         if not roles.can_manage(request.user, initiative):
-            raise PermissionDenied("Only the owner, the team or a reviewer can add action items.")
+            raise PermissionDenied(
+                _("Only the owner, the team or a reviewer can add action items.")
+            )
         serializer = ActionCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         action = services.create_action(
@@ -72,6 +79,9 @@ class ActionViewSet(
     filterset_class = ActionFilter
     queryset = ActionItem.objects.order_by("due_on", "id")
 
+    def get_queryset(self):
+        return visibility.visible(super().get_queryset(), self.request.user)
+
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "today": timezone.localdate()}
 
@@ -85,10 +95,11 @@ class ActionViewSet(
     def partial_update(self, request, pk=None):
         action = self.get_object()
         action.initiative = get_object_or_404(
-            Initiative.objects.prefetch_related("team"), pk=action.initiative_id
+            visibility.visible_initiatives(request.user).prefetch_related("team"),
+            pk=action.initiative_id,
         )
         if not isinstance(request.data, dict):
-            raise ValidationError({"non_field_errors": ["Send a JSON object of fields."]})
+            raise ValidationError({"non_field_errors": [_("Send a JSON object of fields.")]})
         serializer = ActionUpdateSerializer(data=request.data, partial=True)
         # A field nobody edits here first (400), then the role (403), then the values (400).
         serializer.refuse_unknown_fields(request.data)
@@ -100,7 +111,7 @@ class ActionViewSet(
             else roles.can_manage(request.user, initiative)
         )
         if not allowed:
-            raise PermissionDenied("You may not change this action item.")
+            raise PermissionDenied(_("You may not change this action item."))
         serializer.is_valid(raise_exception=True)
         changes = dict(serializer.validated_data)
         new_status = changes.pop("status", None)

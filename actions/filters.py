@@ -4,6 +4,8 @@ import django_filters
 from django import forms
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
@@ -22,7 +24,7 @@ class AssigneeField(forms.CharField):
             return value
         pk = parse_id(value)
         if pk is None:
-            raise forms.ValidationError("Give “me” or a user id, a whole number such as 42.")
+            raise forms.ValidationError(_("Give “me” or a user id, a whole number such as 42."))
         return pk
 
 
@@ -38,7 +40,7 @@ class YesNoField(forms.CharField):
         try:
             return self.WORDS[value.lower()]
         except KeyError:
-            raise forms.ValidationError("Give true or false.") from None
+            raise forms.ValidationError(_("Give true or false.")) from None
 
 
 @extend_schema_field(OpenApiTypes.BOOL)
@@ -59,10 +61,10 @@ class AssigneeFilter(django_filters.Filter):
 
 
 class ActionFilter(django_filters.FilterSet):
-    assignee = AssigneeFilter(help_text="`me`, or a user id.")
+    assignee = AssigneeFilter(help_text=gettext_lazy("`me`, or a user id."))
     overdue = YesNoFilter(
         method="filter_overdue",
-        help_text="true: open and due before today; false: everything else.",
+        help_text=gettext_lazy("true: open and due before today; false: everything else."),
     )
     status = django_filters.ChoiceFilter(choices=ActionStatus.choices)
 

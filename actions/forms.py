@@ -2,6 +2,8 @@
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from actions.models import ActionItem, ActionStatus
 from actions.services import stages_for
@@ -23,20 +25,27 @@ class ActionForm(forms.Form):
     stage of the initiative's methodology, an initiative still being worked on) are the
     service's (actions.services), which the view reports on this form."""
 
-    title = forms.CharField(max_length=200, help_text="What is to be done, at most 200 characters.")
-    assignee = AssigneeField(queryset=active_users(), empty_label="Choose someone")
+    title = forms.CharField(
+        label=gettext_lazy("Title"),
+        max_length=200,
+        help_text=gettext_lazy("What is to be done, at most 200 characters."),
+    )
+    assignee = AssigneeField(queryset=active_users(), empty_label=gettext_lazy("Choose someone"))
     due_on = forms.DateField(
-        label="Due date", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        label=gettext_lazy("Due date"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     stage = forms.ChoiceField(
+        label=gettext_lazy("Stage"),
         required=False,
-        help_text="Leaving Do (PDCA) or Improve (DMAIC) needs that stage's actions done "
-        "or cancelled.",
+        help_text=gettext_lazy(
+            "Leaving Do (PDCA) or Improve (DMAIC) needs that stage's actions done or cancelled."
+        ),
     )
 
     def __init__(self, *args, initiative: Initiative, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["stage"].choices = [("", "No stage")] + [
+        self.fields["stage"].choices = [("", _("No stage"))] + [
             (stage, Stage(stage).label) for stage in stages_for(initiative)
         ]
 

@@ -9,27 +9,29 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
+from config.choices import TextChoices
 from improvement.models import ACTIVE_STAGES, NOTE_TEXT, Initiative, limited_text
 
 
-class ActionStatus(models.TextChoices):
-    OPEN = "open", "Open"
-    DONE = "done", "Done"
-    CANCELLED = "cancelled", "Cancelled"
+class ActionStatus(TextChoices):
+    OPEN = "open", _("Open")
+    DONE = "done", _("Done")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
-class EventKind(models.TextChoices):
-    CREATED = "created", "created"
-    ASSIGNED = "assigned", "assigned"
-    CHANGED = "changed", "changed"
-    DONE = "done", "done"
-    CANCELLED = "cancelled", "cancelled"
-    REOPENED = "reopened", "reopened"
+class EventKind(TextChoices):
+    CREATED = "created", _("created")
+    ASSIGNED = "assigned", _("assigned")
+    CHANGED = "changed", _("changed")
+    DONE = "done", _("done")
+    CANCELLED = "cancelled", _("cancelled")
+    REOPENED = "reopened", _("reopened")
 
 
 # The stages an action may belong to: the working stages of either methodology.
-ACTION_STAGES = [(stage.value, stage.label) for stage in ACTIVE_STAGES]
+ACTION_STAGES = [(stage.value, stage.lazy_label) for stage in ACTIVE_STAGES]
 
 
 class ActionItemQuerySet(models.QuerySet):

@@ -12,15 +12,25 @@ import datetime as dt
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy
 
 from actions.models import ActionItem, ActionStatus
 from improvement import notifications
 from improvement.models import CLOSED_STAGES, NotificationKind
 
-# (the field recording the reminder, days before the due date, the words for when)
+# (the field recording the reminder, days before the due date, what the reminder says)
 REMINDERS = (
-    ("reminded_before_on", 1, "tomorrow"),
-    ("reminded_due_on", 0, "today"),
+    (
+        "reminded_before_on",
+        1,
+        gettext_lazy("Your action “%(title)s” on “%(initiative)s” is due tomorrow (%(day)s)."),
+    ),
+    (
+        "reminded_due_on",
+        0,
+        gettext_lazy("Your action “%(title)s” on “%(initiative)s” is due today (%(day)s)."),
+    ),
 )
 
 
@@ -63,9 +73,14 @@ def _remind(action: ActionItem, *, field: str, due_on: dt.date, today: dt.date, 
         notifications.notify(
             initiative=initiative,
             kind=NotificationKind.REMINDER,
-            message=(
-                f"Your action “{action.title}” on “{initiative.title}” is due {when} "
-                f"({due_on:%Y-%m-%d})."
+            # Written in the assignee's language (a function: improvement.notifications).
+            message=lambda: (
+                str(when)
+                % {
+                    "title": action.title,
+                    "initiative": initiative.title,
+                    "day": date_format(due_on),
+                }
             ),
             user_ids=[action.assignee_id],
         )

@@ -5,6 +5,7 @@ from django.utils import timezone
 from actions import roles
 from actions.forms import ActionForm
 from actions.models import ActionItem, ActionStatus
+from improvement import visibility
 from improvement.models import CLOSED_STAGES, Initiative
 
 # The most open actions My work lists; the API lists them all (?assignee=me&status=open).
@@ -57,7 +58,8 @@ def my_open_actions(user) -> dict:
     index action_assignee_idx), overdue ones marked; one query."""
     today = timezone.localdate()
     rows = list(
-        ActionItem.objects.filter(assignee=user, status=ActionStatus.OPEN)
+        visibility.visible(ActionItem.objects.all(), user)
+        .filter(assignee=user, status=ActionStatus.OPEN)
         .exclude(initiative__stage__in=CLOSED_STAGES)
         .select_related("initiative")
         .order_by("due_on", "id")[: MY_WORK_LIMIT + 1]

@@ -1,5 +1,6 @@
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from actions.models import ACTION_STAGES, ActionItem, ActionStatus
@@ -12,7 +13,7 @@ STAGES = ACTION_STAGES
 def assignee_field(**kwargs) -> IdField:
     return IdField(
         queryset=get_user_model().objects.filter(is_active=True),
-        help_text="The user id of an active user.",
+        help_text=_("The user id of an active user."),
         **kwargs,
     )
 
@@ -21,8 +22,11 @@ def stage_field(**kwargs) -> serializers.ChoiceField:
     return serializers.ChoiceField(
         STAGES,
         allow_blank=True,
-        help_text='A stage of the initiative\'s methodology, or "" for none. Leaving Do '
-        "(PDCA) or Improve (DMAIC) needs that stage's actions done or cancelled.",
+        help_text=_(
+            'A stage of the initiative\'s methodology, or "" for none. '
+            "Leaving Do (PDCA) or Improve (DMAIC) needs that stage's actions "
+            "done or cancelled."
+        ),
         **kwargs,
     )
 

@@ -10,6 +10,8 @@ stage being left cannot be added or reopened between the move's gate and its com
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from actions import roles
 from actions.models import ActionEvent, ActionItem, ActionStatus, EventKind
@@ -44,7 +46,7 @@ def create_action(
 ) -> ActionItem:
     """A new open action item on `initiative`, assigned to `assignee` (told of it)."""
     if not roles.can_manage(actor, initiative):
-        raise PermissionDenied("Only the owner, the team or a reviewer can add action items.")
+        raise PermissionDenied(_("Only the owner, the team or a reviewer can add action items."))
     with transaction.atomic():
         locked = _lock(initiative)
         action = ActionItem(
@@ -75,10 +77,10 @@ def update_action(*, action: ActionItem, actor, changes: dict) -> ActionItem:
     refuses any of them."""
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
-        raise ValidationError(dict.fromkeys(unknown, "This field cannot be changed here."))
+        raise ValidationError(dict.fromkeys(unknown, _("This field cannot be changed here.")))
     initiative = action.initiative
     if not roles.can_manage(actor, initiative):
-        raise PermissionDenied("Only the owner, the team or a reviewer can edit action items.")
+        raise PermissionDenied(_("Only the owner, the team or a reviewer can edit action items."))
     with transaction.atomic():
         locked_initiative = _lock(initiative)
         locked = ActionItem.objects.select_for_update().get(pk=action.pk)
@@ -134,11 +136,16 @@ def set_status(*, action: ActionItem, actor, status: str) -> ActionItem:
     Its assignee may, as may whoever may edit it."""
     if status not in ActionStatus.values:
         allowed = ", ".join(ActionStatus.values)
-        raise ValidationError({"status": f"“{status}” is not a status; use one of {allowed}."})
+        raise ValidationError(
+            {
+                "status": _("“%(status)s” is not a status; use one of %(allowed)s.")
+                % {"status": status, "allowed": allowed}
+            }
+        )
     initiative = action.initiative
     if not roles.can_tick(actor, action, initiative):
         raise PermissionDenied(
-            "Only the assignee, the owner, the team or a reviewer can tick off this action."
+            _("Only the assignee, the owner, the team or a reviewer can tick off this action.")
         )
     with transaction.atomic():
         locked_initiative = _lock(initiative)
@@ -176,7 +183,8 @@ def _check_open_initiative(initiative: Initiative) -> None:
     if initiative.stage in CLOSED_STAGES:
         state = Stage(initiative.stage).label.lower()
         raise ValidationError(
-            f"“{initiative.title}” is {state}: its action items no longer change."
+            _("“%(title)s” is %(state)s: its action items no longer change.")
+            % {"title": initiative.title, "state": state}
         )
 
 
@@ -190,13 +198,15 @@ def _check(action: ActionItem, initiative: Initiative) -> None:
         errors.update(exc.message_dict)
     inactive = action.assignee_id is not None and not action.assignee.is_active
     if inactive and "assignee" not in errors:
-        errors["assignee"] = ["Assign the action to someone who can sign in (an active user)."]
+        errors["assignee"] = [_("Assign the action to someone who can sign in (an active user).")]
     if action.stage and action.stage not in stages_for(initiative) and "stage" not in errors:
         if stages_for(initiative):
             names = ", ".join(Stage(s).label for s in stages_for(initiative))
-            errors["stage"] = [f"Choose one of this initiative's stages ({names}), or none."]
+            errors["stage"] = [
+                _("Choose one of this initiative's stages (%(names)s), or none.") % {"names": names}
+            ]
         else:
-            errors["stage"] = ["Choose no stage until the methodology is chosen."]
+            errors["stage"] = [_("Choose no stage until the methodology is chosen.")]
     if errors:
         raise ValidationError(errors)
 
@@ -208,9 +218,15 @@ def _tell_assignee(action: ActionItem, actor) -> None:
     notifications.notify(
         initiative=initiative,
         kind=NotificationKind.ASSIGNED,
-        message=(
-            f"{display_name(actor)} assigned you an action on “{initiative.title}”: "
-            f"“{action.title}”, due {action.due_on:%Y-%m-%d}."
+        # Written in the assignee's language (a function: improvement.notifications).
+        message=lambda: (
+            _("%(person)s assigned you an action on “%(initiative)s”: “%(title)s”, due %(day)s.")
+            % {
+                "person": display_name(actor),
+                "initiative": initiative.title,
+                "title": action.title,
+                "day": date_format(action.due_on),
+            }
         ),
         user_ids=[action.assignee_id],
         exclude=actor.pk,

@@ -8,11 +8,13 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from actions import roles, selectors, services
 from actions.forms import ActionForm, StatusForm
 from actions.models import ActionItem, ActionStatus
+from improvement import visibility
 from improvement.models import Initiative
 
 DONE_WORDS = {
@@ -22,14 +24,15 @@ DONE_WORDS = {
 }
 
 
-def _initiative(pk: int) -> Initiative:
-    """The initiative with what the role checks read (its team)."""
-    return get_object_or_404(Initiative.objects.prefetch_related("team"), pk=pk)
+def _initiative(pk: int, user) -> Initiative:
+    """The initiative with what the role checks read (its team); 404 if `user` may not
+    see it."""
+    return get_object_or_404(visibility.visible_initiatives(user).prefetch_related("team"), pk=pk)
 
 
-def _action(pk: int) -> ActionItem:
-    action = get_object_or_404(ActionItem, pk=pk)
-    action.initiative = _initiative(action.initiative_id)
+def _action(pk: int, user) -> ActionItem:
+    action = get_object_or_404(visibility.visible(ActionItem.objects.all(), user), pk=pk)
+    action.initiative = _initiative(action.initiative_id, user)
     return action
 
 
@@ -39,10 +42,10 @@ def panel_url(initiative_pk: int) -> str:
 
 @require_POST
 def action_add(request, pk: int):
-    initiative = _initiative(pk)
+    initiative = _initiative(pk, request.user)
     # The role before the values: someone who may not add learns that (403) first.
     if not roles.can_manage(request.user, initiative):
-        raise PermissionDenied("Only the owner, the team or a reviewer can add action items.")
+        raise PermissionDenied(_("Only the owner, the team or a reviewer can add action items."))
     form = ActionForm.for_new(initiative, request.POST)
     if form.is_valid():
         try:
@@ -61,10 +64,10 @@ def action_add(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def action_edit(request, pk: int):
     """The edit form (GET: a page of its own, or the form alone for htmx), and saving it."""
-    action = _action(pk)
+    action = _action(pk, request.user)
     initiative = action.initiative
     if not roles.can_manage(request.user, initiative):
-        raise PermissionDenied("Only the owner, the team or a reviewer can edit action items.")
+        raise PermissionDenied(_("Only the owner, the team or a reviewer can edit action items."))
     url = reverse("actions:edit", args=[pk])
     if request.method == "GET":
         form = ActionForm.for_edit(action)
@@ -89,11 +92,11 @@ def action_edit(request, pk: int):
 @require_POST
 def action_status(request, pk: int):
     """Tick an action off (done or cancelled) or open it again."""
-    action = _action(pk)
+    action = _action(pk, request.user)
     initiative = action.initiative
     if not roles.can_tick(request.user, action, initiative):
         raise PermissionDenied(
-            "Only the assignee, the owner, the team or a reviewer can tick off this action."
+            _("Only the assignee, the owner, the team or a reviewer can tick off this action.")
         )
     form = StatusForm(request.POST)
     problem = ""

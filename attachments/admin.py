@@ -6,13 +6,15 @@ from django.contrib import admin
 from django.db import transaction
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
 
 from attachments import services
 from attachments.models import Attachment
+from improvement.visibility import VisibleOnlyAdmin
 
 
 @admin.register(Attachment)
-class AttachmentAdmin(admin.ModelAdmin):
+class AttachmentAdmin(VisibleOnlyAdmin, admin.ModelAdmin):
     list_display = [
         "original_name",
         "initiative",
@@ -36,7 +38,7 @@ class AttachmentAdmin(admin.ModelAdmin):
         "download",
     ]
 
-    @admin.display(description="File")
+    @admin.display(description=_("File"))
     def download(self, attachment):
         # Through the access-checked view, like everywhere else.
         url = reverse("attachments:download", args=[attachment.pk])

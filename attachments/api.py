@@ -6,6 +6,8 @@ import json
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, renderers, status, viewsets
@@ -15,14 +17,15 @@ from rest_framework.generics import ListAPIView
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from attachments import access, services, serving
+from attachments import services, serving
 from attachments.models import Attachment
 from attachments.serializers import AttachmentSerializer, AttachmentUploadSerializer
+from improvement import visibility
 from improvement.models import Comment, Initiative
 
 BINARY = {
     (200, "application/octet-stream"): OpenApiResponse(
-        OpenApiTypes.BINARY, description="The file, with its stored content type."
+        OpenApiTypes.BINARY, description=gettext_lazy("The file, with its stored content type.")
     )
 }
 
@@ -43,10 +46,11 @@ class AnyTypeRenderer(renderers.BaseRenderer):
 
 
 def visible_initiative(pk, user) -> Initiative:
-    initiative = get_object_or_404(Initiative, pk=pk)
-    if not access.can_see(user, initiative):
+    """The initiative if `user` may see it (access.can_see's rule, asked in the same
+    query: improvement.visibility), else 404."""
+    if not (user.is_authenticated and user.is_active):
         raise NotFound()
-    return initiative
+    return get_object_or_404(visibility.visible_initiatives(user), pk=pk)
 
 
 class InitiativeAttachmentsView(ListAPIView):
@@ -74,7 +78,9 @@ class InitiativeAttachmentsView(ListAPIView):
         if comment_id := serializer.validated_data.get("comment"):
             comment = Comment.objects.filter(pk=comment_id, initiative=initiative).first()
             if comment is None:
-                raise ValidationError({"comment": ["No comment with this id on this initiative."]})
+                raise ValidationError(
+                    {"comment": [_("No comment with this id on this initiative.")]}
+                )
         try:
             (attachment,) = services.add_attachments(
                 initiative=initiative,
@@ -99,13 +105,11 @@ class AttachmentViewSet(
     lookup_value_regex = r"\d+"
 
     def get_queryset(self):
-        return Attachment.objects.select_related("initiative", "uploaded_by", "comment")
-
-    def get_object(self):
-        attachment = super().get_object()
-        if not access.can_see(self.request.user, attachment.initiative):
-            raise NotFound()
-        return attachment
+        # Only the files of initiatives the caller may see (improvement.visibility).
+        return visibility.visible(
+            Attachment.objects.select_related("initiative", "uploaded_by", "comment"),
+            self.request.user,
+        )
 
     def perform_destroy(self, instance):
         services.delete_attachment(attachment=instance, actor=self.request.user)

@@ -1,10 +1,11 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_delete
+from django.utils.translation import gettext_lazy as _
 
 
 class AttachmentsConfig(AppConfig):
     name = "attachments"
-    verbose_name = "Attachments"
+    verbose_name = _("Attachments")
 
     def ready(self):
         from attachments import services

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 import filetype
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 IMAGE_TYPES = {
     "image/jpeg": "JPEG image",
@@ -51,7 +53,9 @@ EXTENSIONS = {
     "text/csv": "csv",
     "text/plain": "txt",
 }
-ACCEPTED_WORDS = "photos (JPEG, PNG, GIF, WebP, HEIC), PDF, Word, Excel, PowerPoint, CSV or text"
+ACCEPTED_WORDS = gettext_lazy(
+    "photos (JPEG, PNG, GIF, WebP, HEIC), PDF, Word, Excel, PowerPoint, CSV or text"
+)
 
 # The main part each Office Open XML document declares in [Content_Types].xml.
 OFFICE_MAIN_PARTS = {
@@ -106,12 +110,15 @@ def identify(file, *, name: str) -> Found:
     head = file.read(HEAD_BYTES)
     file.seek(0)
     if not head:
-        raise ValidationError(f"“{name}” is empty.", code="empty")
+        raise ValidationError(_("“%(name)s” is empty.") % {"name": name}, code="empty")
     program = _program(head)
     if program:
         raise ValidationError(
-            f"“{name}” is {program}, not a photo or a document: programs cannot be attached, "
-            "whatever their name.",
+            _(
+                "“%(name)s” is %(program)s, not a photo or a document: programs "
+                "cannot be attached, whatever their name."
+            )
+            % {"name": name, "program": program},
             code="executable",
         )
     kind = _guess(head)
@@ -164,8 +171,12 @@ def _office(file, *, name: str) -> Found:
     parts = set(re.findall(rb'ContentType="([^"]+)"', declared))
     if macros or any(b"macroenabled" in part.lower() for part in parts):
         raise ValidationError(
-            f"“{name}” is an Office document with macros, which can run code: save it "
-            "without macros (as .docx, .xlsx or .pptx) and attach that.",
+            _(
+                "“%(name)s” is an Office document with macros, which can run "
+                "code: save it without macros (as .docx, .xlsx or .pptx) and "
+                "attach that."
+            )
+            % {"name": name},
             code="executable",
         )
     for part, content_type in OFFICE_MAIN_PARTS.items():
@@ -190,6 +201,7 @@ def _text(file, *, name: str) -> Found:
 
 def _unsupported(name: str, what: str) -> ValidationError:
     return ValidationError(
-        f"“{name}” is {what}, which cannot be attached. Attach {ACCEPTED_WORDS}.",
+        _("“%(name)s” is %(what)s, which cannot be attached. Attach %(ACCEPTED_WORDS)s.")
+        % {"name": name, "what": what, "ACCEPTED_WORDS": ACCEPTED_WORDS},
         code="unsupported",
     )

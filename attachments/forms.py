@@ -5,6 +5,9 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from attachments.content import ACCEPTED_WORDS, EXTENSIONS
 
@@ -38,10 +41,10 @@ class MultipleFileField(forms.FileField):
 class AttachmentForm(forms.Form):
     """`files` and `photo`; with `required`, at least one of them."""
 
-    files = MultipleFileField(required=False, label="Attach files")
+    files = MultipleFileField(required=False, label=gettext_lazy("Attach files"))
     photo = forms.FileField(
         required=False,
-        label="Or take a photo",
+        label=gettext_lazy("Or take a photo"),
         # A phone opens its (back) camera; elsewhere it is a picker of images.
         widget=forms.FileInput(attrs={"accept": "image/*", "capture": "environment"}),
     )
@@ -50,13 +53,15 @@ class AttachmentForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.required = required
         limit = filesizeformat(settings.ATTACHMENT_MAX_BYTES)
-        accepted = ACCEPTED_WORDS[0].upper() + ACCEPTED_WORDS[1:]
-        self.fields["files"].help_text = f"{accepted}; up to {limit} each."
+        self.fields["files"].help_text = _("%(accepted)s; up to %(limit)s each.") % {
+            "accepted": capfirst(ACCEPTED_WORDS),
+            "limit": limit,
+        }
 
     def clean(self):
         cleaned = super().clean()
         if self.required and not self.chosen():
-            raise ValidationError("Choose a file or take a photo.")
+            raise ValidationError(_("Choose a file or take a photo."))
         return cleaned
 
     def chosen(self) -> list:

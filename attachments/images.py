@@ -8,6 +8,7 @@ import warnings
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from PIL import Image, ImageFile, ImageOps
 
 THUMBNAIL_PIXELS = 320  # the longer side, in pixels
@@ -66,7 +67,8 @@ def process(file, *, content_type: str, name: str) -> Processed | None:
     except (OSError, SyntaxError, ValueError, EOFError):
         # Pillow's ways of saying the bytes are not (all) an image: truncated, corrupt.
         raise ValidationError(
-            f"“{name}” could not be read as an image: it may be damaged or incomplete.",
+            _("“%(name)s” could not be read as an image: it may be damaged or incomplete.")
+            % {"name": name},
             code="unreadable",
         ) from None
     finally:
@@ -119,7 +121,10 @@ def _thumbnail(image: Image.Image) -> bytes:
 def _bomb(name: str, width: int | None = None, height: int | None = None) -> ValidationError:
     size = f" ({width:,} × {height:,} pixels)" if width else ""
     return ValidationError(
-        f"“{name}” has too many pixels{size} to be a photo: images up to "
-        f"{MAX_PIXELS // 1_000_000} megapixels are accepted.",
+        _(
+            "“%(name)s” has too many pixels%(size)s to be a photo: images up "
+            "to %(value)s megapixels are accepted."
+        )
+        % {"name": name, "size": size, "value": MAX_PIXELS // 1_000_000},
         code="too_big",
     )

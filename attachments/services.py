@@ -18,6 +18,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile, File
 from django.db import transaction
 from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
 
 from attachments import access, content, images
 from attachments.models import NAME_MAX_LENGTH, Attachment, new_filename
@@ -52,13 +53,15 @@ def add_attachments(*, initiative, actor, files: Sequence[File], comment=None) -
     (attachments.access); ValidationError ({"files": [one message per refused file]} or
     {"comment": …}) when a file or the comment is refused, with nothing stored."""
     if not access.can_attach(actor, initiative):
-        raise PermissionDenied("You may not attach files to this initiative.")
+        raise PermissionDenied(_("You may not attach files to this initiative."))
     if comment is not None and comment.initiative_id != initiative.pk:
-        raise ValidationError({"comment": "That comment is on another initiative."})
+        raise ValidationError({"comment": _("That comment is on another initiative.")})
     if not files:
-        raise ValidationError({"files": "Choose a file to attach."})
+        raise ValidationError({"files": _("Choose a file to attach.")})
     if len(files) > MAX_FILES:
-        raise ValidationError({"files": f"Attach at most {MAX_FILES} files at a time."})
+        raise ValidationError(
+            {"files": _("Attach at most %(MAX_FILES)s files at a time.") % {"MAX_FILES": MAX_FILES}}
+        )
     checked, refused = [], []
     for file in files:
         try:
@@ -76,8 +79,12 @@ def check_file(file: File) -> Checked:
     limit = settings.ATTACHMENT_MAX_BYTES
     if file.size is not None and file.size > limit:
         raise ValidationError(
-            f"“{name}” is {filesizeformat(file.size)}; files up to {filesizeformat(limit)} "
-            "can be attached.",
+            _("“%(name)s” is %(filesizeformat)s; files up to %(filesizeformat2)s can be attached.")
+            % {
+                "name": name,
+                "filesizeformat": filesizeformat(file.size),
+                "filesizeformat2": filesizeformat(limit),
+            },
             code="too_big",
         )
     found = content.identify(file, name=name)
@@ -123,7 +130,7 @@ def delete_attachment(*, attachment: Attachment, actor) -> None:
     the storage once the deletion is committed (attachments.apps)."""
     if not access.can_delete(actor, attachment):
         raise PermissionDenied(
-            "Only whoever attached the file, the initiative's owner or a reviewer may delete it."
+            _("Only whoever attached the file, the initiative's owner or a reviewer may delete it.")
         )
     with transaction.atomic():
         attachment._history_user = actor

@@ -5,29 +5,29 @@ back to the page; a refused upload is a 400 page saying why, with the form again
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from attachments import access, services, serving
+from attachments import services, serving
 from attachments.forms import PANEL, AttachmentForm
 from attachments.models import Attachment
+from improvement import visibility
 from improvement.models import Initiative
 
 
 def visible_attachment(pk: int, user) -> Attachment:
-    attachment = get_object_or_404(Attachment.objects.select_related("initiative"), pk=pk)
-    if not access.can_see(user, attachment.initiative):
-        raise Http404("No such file.")
-    return attachment
+    """The file if `user` may see its initiative (improvement.visibility, in the same
+    query), else 404."""
+    return get_object_or_404(
+        visibility.visible(Attachment.objects.select_related("initiative"), user), pk=pk
+    )
 
 
 def visible_initiative(pk: int, user) -> Initiative:
-    initiative = get_object_or_404(Initiative, pk=pk)
-    if not access.can_see(user, initiative):
-        raise Http404("No such initiative.")
-    return initiative
+    return get_object_or_404(visibility.visible_initiatives(user), pk=pk)
 
 
 def panel_url(initiative_id: int) -> str:
@@ -57,7 +57,11 @@ def upload(request, pk: int):
             form.refused(exc)
         else:
             count = len(added)
-            messages.success(request, f"{count} file{'s' if count != 1 else ''} attached.")
+            messages.success(
+                request,
+                ngettext("%(count)d file attached.", "%(count)d files attached.", count)
+                % {"count": count},
+            )
             return redirect(panel_url(initiative.pk))
     context = {"initiative": initiative, "form": form}
     return render(request, "attachments/upload_refused.html", context, status=400)
@@ -68,5 +72,7 @@ def delete(request, pk: int):
     attachment = visible_attachment(pk, request.user)
     # PermissionDenied (a 403 page) for someone who may see the file but not delete it.
     services.delete_attachment(attachment=attachment, actor=request.user)
-    messages.success(request, f"“{attachment.original_name}” deleted.")
+    messages.success(
+        request, _("“%(original_name)s” deleted.") % {"original_name": attachment.original_name}
+    )
     return redirect(panel_url(attachment.initiative_id))

@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from campaigns import services
 from campaigns.models import Campaign
@@ -24,9 +25,9 @@ class CampaignAdminForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         if not services.may_run_campaigns(self.actor):
-            raise forms.ValidationError("Only reviewers open, change and close campaigns.")
+            raise forms.ValidationError(_("Only reviewers open, change and close campaigns."))
         if self.instance.closed_at is not None:
-            raise forms.ValidationError("This campaign is closed: it can no longer be changed.")
+            raise forms.ValidationError(_("This campaign is closed: it can no longer be changed."))
         closes_on = cleaned.get("closes_on")
         if closes_on and (self.instance.pk is None or "closes_on" in self.changed_data):
             try:
@@ -95,9 +96,11 @@ class CampaignAdmin(RefuseOddInputMixin, admin.ModelAdmin):
         )
         obj._state.adding = False
 
-    @admin.action(description="Close the selected campaigns (their submitters are told)")
+    @admin.action(description=_("Close the selected campaigns (their submitters are told)"))
     def close_selected(self, request, queryset):
         closed = sum(
             services.close_campaign(campaign=campaign, actor=request.user) for campaign in queryset
         )
-        self.message_user(request, f"Closed {closed} campaign(s).", messages.SUCCESS)
+        self.message_user(
+            request, _("Closed %(closed)s campaign(s).") % {"closed": closed}, messages.SUCCESS
+        )

@@ -2,6 +2,7 @@
 reads them; reviewers open, change and close them."""
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -28,7 +29,7 @@ class CampaignViewSet(
     filterset_class = CampaignFilter
 
     def get_queryset(self):
-        return campaigns_for_reading().order_by("-opens_on", "-id")
+        return campaigns_for_reading(self.request.user).order_by("-opens_on", "-id")
 
     def get_serializer_context(self):
         # One "today" for every row of a response.
@@ -42,7 +43,7 @@ class CampaignViewSet(
     def _check_runner(self):
         # Before the body is read: a contributor learns they may not, not what is invalid.
         if not services.may_run_campaigns(self.request.user):
-            raise PermissionDenied("Only reviewers open, change and close campaigns.")
+            raise PermissionDenied(_("Only reviewers open, change and close campaigns."))
 
     def _read(self, pk: int, status_code=status.HTTP_200_OK) -> Response:
         campaign = self.get_queryset().get(pk=pk)
@@ -64,7 +65,7 @@ class CampaignViewSet(
         campaign = self.get_object()
         self._check_runner()
         if not isinstance(request.data, dict):
-            raise ValidationError({"non_field_errors": ["Send a JSON object of fields."]})
+            raise ValidationError({"non_field_errors": [_("Send a JSON object of fields.")]})
         serializer = CampaignWriteSerializer(campaign, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         changes = {
@@ -91,7 +92,7 @@ class CampaignViewSet(
         """The ideas submitted to the campaign, most supported first, paginated."""
         campaign = self.get_object()
         ideas = (
-            initiatives_for_reading()
+            initiatives_for_reading(request.user)
             .filter(campaign=campaign)
             .order_by("-support_count", "created_at", "pk")
         )

@@ -2,6 +2,7 @@
 
 import django_filters
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from campaigns.models import Campaign, CampaignStatus
 from improvement.models import Area, Pillar
@@ -9,7 +10,7 @@ from improvement.models import Area, Pillar
 
 class CampaignFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(
-        choices=CampaignStatus.choices, method="filter_status", label="Status today"
+        choices=CampaignStatus.choices, method="filter_status", label=gettext_lazy("Status today")
     )
     area = django_filters.ModelChoiceFilter(queryset=Area.objects.all())
     pillar = django_filters.ChoiceFilter(choices=Pillar.choices)

@@ -1,4 +1,6 @@
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from campaigns.models import Campaign
 from campaigns.services import CAMPAIGN_FIELDS
@@ -12,9 +14,15 @@ class CampaignForm(forms.ModelForm):
     class Meta:
         model = Campaign
         fields = CAMPAIGN_FIELDS
-        labels = {"question": "The question", "opens_on": "Opens on", "closes_on": "Closes on"}
+        labels = {
+            "question": gettext_lazy("The question"),
+            "opens_on": gettext_lazy("Opens on"),
+            "closes_on": gettext_lazy("Closes on"),
+        }
         help_texts = {
-            "description": "Optional: background, what a good idea looks like, any limits.",
+            "description": gettext_lazy(
+                "Optional: background, what a good idea looks like, any limits."
+            ),
         }
         widgets = {
             "description": forms.Textarea(attrs={"rows": 4}),
@@ -24,7 +32,7 @@ class CampaignForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["area"].empty_label = "Choose an area"
+        self.fields["area"].empty_label = _("Choose an area")
         self.fields["pillar"].choices = [("", "Choose a pillar"), *Pillar.choices]
 
     def changes(self) -> dict:

@@ -9,16 +9,18 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
+from config.choices import TextChoices
 from improvement.models import LONG_TEXT, Area, Pillar, limited_text
 
 
-class CampaignStatus(models.TextChoices):
+class CampaignStatus(TextChoices):
     """Where a campaign is on a given day: read from its dates and `closed_at`, not stored."""
 
-    UPCOMING = "upcoming", "Upcoming"
-    OPEN = "open", "Open"
-    CLOSED = "closed", "Closed"
+    UPCOMING = "upcoming", _("Upcoming")
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
 
 
 class CampaignQuerySet(models.QuerySet):
@@ -47,13 +49,13 @@ class Campaign(models.Model):
 
     title = models.CharField(max_length=200)
     question = models.CharField(
-        max_length=300, help_text="What the campaign asks, e.g. “How can we halve waiting?”"
+        max_length=300, help_text=_("What the campaign asks, e.g. “How can we halve waiting?”")
     )
     description = limited_text(LONG_TEXT, blank=True)
     area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="campaigns")
     pillar = models.CharField(max_length=20, choices=Pillar.choices)
-    opens_on = models.DateField(help_text="The first day ideas may be submitted.")
-    closes_on = models.DateField(help_text="The last day ideas may be submitted.")
+    opens_on = models.DateField(help_text=_("The first day ideas may be submitted."))
+    closes_on = models.DateField(help_text=_("The last day ideas may be submitted."))
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="opened_campaigns"

@@ -6,13 +6,15 @@ from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
 from campaigns.models import Campaign, CampaignStatus
-from improvement.models import Initiative
+from improvement import visibility
 
 
-def with_idea_count(campaigns):
-    """Annotate `idea_count`: a counting subquery, no GROUP BY over every column."""
+def with_idea_count(campaigns, user):
+    """Annotate `idea_count`, of the ideas `user` may see: a counting subquery, no GROUP
+    BY over every column."""
     count = (
-        Initiative.objects.filter(campaign=OuterRef("pk"))
+        visibility.visible_initiatives(user)
+        .filter(campaign=OuterRef("pk"))
         .order_by()
         .values("campaign")
         .annotate(n=Count("pk"))
@@ -21,16 +23,17 @@ def with_idea_count(campaigns):
     return campaigns.annotate(idea_count=Coalesce(Subquery(count), 0))
 
 
-def campaigns_for_reading():
-    """Every campaign with its area, people and idea count: one query."""
-    return with_idea_count(Campaign.objects.select_related("area", "created_by", "closed_by"))
+def campaigns_for_reading(user):
+    """Every campaign with its area, people and the count of the ideas `user` may see:
+    one query."""
+    return with_idea_count(Campaign.objects.select_related("area", "created_by", "closed_by"), user)
 
 
-def campaigns_by_status(*, today: dt.date) -> dict[str, list[Campaign]]:
+def campaigns_by_status(*, today: dt.date, user) -> dict[str, list[Campaign]]:
     """Open, upcoming and closed campaigns (one query): open ones closing soonest first,
     upcoming opening soonest first, closed most recently ended first."""
     groups: dict[str, list[Campaign]] = {status: [] for status in CampaignStatus.values}
-    for campaign in campaigns_for_reading():
+    for campaign in campaigns_for_reading(user):
         groups[campaign.status(on=today)].append(campaign)
     groups[CampaignStatus.OPEN].sort(key=lambda c: (c.closes_on, c.pk))
     groups[CampaignStatus.UPCOMING].sort(key=lambda c: (c.opens_on, c.pk))
@@ -38,11 +41,12 @@ def campaigns_by_status(*, today: dt.date) -> dict[str, list[Campaign]]:
     return groups
 
 
-def campaign_ideas(campaign: Campaign):
-    """The campaign's ideas with their support counts (one query), most supported first,
-    then oldest first."""
+def campaign_ideas(campaign: Campaign, user):
+    """The campaign's ideas that `user` may see, with their support counts (one query),
+    most supported first, then oldest first."""
     return (
-        campaign.ideas.with_support_count()
+        visibility.visible(campaign.ideas.all(), user, "")
+        .with_support_count()
         .select_related("submitted_by", "area")
         .order_by("-support_count", "created_at", "pk")
     )

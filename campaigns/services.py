@@ -7,6 +7,9 @@ import datetime as dt
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from campaigns.models import Campaign
 from improvement import notifications, roles
@@ -23,7 +26,7 @@ def may_run_campaigns(user) -> bool:
 
 def _check_runner(actor) -> None:
     if not may_run_campaigns(actor):
-        raise PermissionDenied("Only reviewers open, change and close campaigns.")
+        raise PermissionDenied(_("Only reviewers open, change and close campaigns."))
 
 
 def check_close_date(closes_on: dt.date, *, today: dt.date) -> None:
@@ -31,7 +34,7 @@ def check_close_date(closes_on: dt.date, *, today: dt.date) -> None:
     opens is the model's constraint, checked by full_clean.)"""
     if closes_on < today:
         raise ValidationError(
-            {"closes_on": "This day is past: a campaign must close today or later."}
+            {"closes_on": _("This day is past: a campaign must close today or later.")}
         )
 
 
@@ -55,16 +58,16 @@ def update_campaign(*, campaign: Campaign, actor, changes: dict) -> Campaign:
     _check_runner(actor)
     unknown = set(changes) - set(CAMPAIGN_FIELDS)
     if unknown:
-        raise ValidationError(dict.fromkeys(unknown, "This field cannot be changed."))
+        raise ValidationError(dict.fromkeys(unknown, _("This field cannot be changed.")))
     if campaign.closed_at is not None:
-        raise ValidationError("This campaign is closed: it can no longer be changed.")
+        raise ValidationError(_("This campaign is closed: it can no longer be changed."))
     if not changes:
         return campaign
     with transaction.atomic():
         # The row as it is now, locked: a close at the same moment goes first or waits.
         locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
         if locked.closed_at is not None:
-            raise ValidationError("This campaign is closed: it can no longer be changed.")
+            raise ValidationError(_("This campaign is closed: it can no longer be changed."))
         for field, value in changes.items():
             setattr(locked, field, value)
         locked.full_clean()
@@ -95,10 +98,12 @@ def close_campaign(*, campaign: Campaign, actor=None) -> bool:
             return False
         campaign.closed_at, campaign.closed_by = now, actor
         submitters = campaign.ideas.order_by().values_list("submitted_by_id", flat=True).distinct()
+        count = campaign.ideas.count()
         notifications.notify(
             initiative=None,
             kind=NotificationKind.CAMPAIGN_CLOSED,
-            message=closed_message(campaign, idea_count=campaign.ideas.count()),
+            # Written in each submitter's language (a function: improvement.notifications).
+            message=lambda: closed_message(campaign, idea_count=count),
             user_ids=list(submitters),
             exclude=actor.pk if actor is not None else None,
         )
@@ -107,11 +112,13 @@ def close_campaign(*, campaign: Campaign, actor=None) -> bool:
 
 def closed_message(campaign: Campaign, *, idea_count: int) -> str:
     """What a submitter is told when the campaign closes."""
-    ideas = "1 idea was" if idea_count == 1 else f"{idea_count:,} ideas were"
-    return (
-        f"The campaign “{campaign.title}” is closed: {ideas} submitted to it, yours among "
-        "them. Reviewers triage them now; you will hear what happens to yours."
-    )
+    return ngettext(
+        "The campaign “%(title)s” is closed: %(count)s idea was submitted to it, yours among "
+        "them. Reviewers triage them now; you will hear what happens to yours.",
+        "The campaign “%(title)s” is closed: %(count)s ideas were submitted to it, yours among "
+        "them. Reviewers triage them now; you will hear what happens to yours.",
+        idea_count,
+    ) % {"title": campaign.title, "count": number_format(idea_count, force_grouping=True)}
 
 
 def close_due_campaigns(*, today: dt.date | None = None) -> int:

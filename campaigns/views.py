@@ -6,12 +6,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from campaigns import services
 from campaigns.forms import CampaignForm
 from campaigns.models import Campaign, CampaignStatus
 from campaigns.selectors import campaign_ideas, campaigns_by_status, campaigns_for_reading
+from improvement import visibility
 from improvement.selectors import SCORES, backlog_matrix
 
 IDEAS_PER_PAGE = 50
@@ -19,7 +21,7 @@ IDEAS_PER_PAGE = 50
 
 def campaign_list(request):
     today = timezone.localdate()
-    groups = campaigns_by_status(today=today)
+    groups = campaigns_by_status(today=today, user=request.user)
     return render(
         request,
         "campaigns/campaign_list.html",
@@ -33,9 +35,13 @@ def campaign_list(request):
 
 
 def campaign_detail(request, pk: int):
-    campaign = get_object_or_404(campaigns_for_reading(), pk=pk)
-    ideas = Paginator(campaign_ideas(campaign), IDEAS_PER_PAGE).get_page(request.GET.get("page"))
-    matrix = backlog_matrix(campaign_id=campaign.pk)
+    campaign = get_object_or_404(campaigns_for_reading(request.user), pk=pk)
+    ideas = Paginator(campaign_ideas(campaign, request.user), IDEAS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    matrix = backlog_matrix(
+        campaign_id=campaign.pk, initiatives=visibility.visible_initiatives(request.user)
+    )
     today = timezone.localdate()
     return render(
         request,
@@ -64,7 +70,10 @@ def campaign_new(request):
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, f"The campaign “{campaign.title}” is open for ideas.")
+            messages.success(
+                request,
+                _("The campaign “%(title)s” is open for ideas.") % {"title": campaign.title},
+            )
             return redirect(campaign)
     status = 400 if request.method == "POST" else 200
     return render(
@@ -77,7 +86,7 @@ def campaign_edit(request, pk: int):
     _check_runner(request.user)
     campaign = get_object_or_404(Campaign, pk=pk)
     if campaign.closed_at is not None:
-        messages.error(request, "This campaign is closed: it can no longer be changed.")
+        messages.error(request, _("This campaign is closed: it can no longer be changed."))
         return redirect(campaign)
     form = CampaignForm(request.POST or None, instance=Campaign.objects.get(pk=pk))
     if request.method == "POST" and form.is_valid():
@@ -86,7 +95,9 @@ def campaign_edit(request, pk: int):
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, f"The campaign “{campaign.title}” is saved.")
+            messages.success(
+                request, _("The campaign “%(title)s” is saved.") % {"title": campaign.title}
+            )
             return redirect(campaign)
     status = 400 if request.method == "POST" else 200
     return render(
@@ -103,14 +114,18 @@ def campaign_close(request, pk: int):
     campaign = get_object_or_404(Campaign, pk=pk)
     if services.close_campaign(campaign=campaign, actor=request.user):
         messages.success(
-            request, f"The campaign “{campaign.title}” is closed; its submitters are told."
+            request,
+            _("The campaign “%(title)s” is closed; its submitters are told.")
+            % {"title": campaign.title},
         )
     else:
-        messages.info(request, f"The campaign “{campaign.title}” was already closed.")
+        messages.info(
+            request, _("The campaign “%(title)s” was already closed.") % {"title": campaign.title}
+        )
     return redirect(campaign)
 
 
 def _check_runner(user) -> None:
     """A 403 before anything is read or shown: only reviewers run campaigns."""
     if not services.may_run_campaigns(user):
-        raise PermissionDenied("Only reviewers open, change and close campaigns.")
+        raise PermissionDenied(_("Only reviewers open, change and close campaigns."))

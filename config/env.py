@@ -252,3 +252,116 @@ def env_storage(name: str) -> dict:
             "file_overwrite": False,
         },
     }
+
+
+# --- OpenID Connect sign-in (accounts/oidc.py, README "Single sign-on") ------------------
+# Environment name → the mozilla-django-oidc setting it fills (OIDC_OP_END_SESSION_ENDPOINT
+# is ours: mozilla-django-oidc leaves the provider's logout to the project).
+OIDC_ENDPOINTS = {
+    "OIDC_AUTHORIZATION_ENDPOINT": "OIDC_OP_AUTHORIZATION_ENDPOINT",
+    "OIDC_TOKEN_ENDPOINT": "OIDC_OP_TOKEN_ENDPOINT",
+    "OIDC_USERINFO_ENDPOINT": "OIDC_OP_USER_ENDPOINT",
+    "OIDC_JWKS_ENDPOINT": "OIDC_OP_JWKS_ENDPOINT",
+    "OIDC_END_SESSION_ENDPOINT": "OIDC_OP_END_SESSION_ENDPOINT",
+}
+OIDC_VARIABLES = (
+    "OIDC_CLIENT_ID",
+    "OIDC_CLIENT_SECRET",
+    "OIDC_ISSUER",
+    *OIDC_ENDPOINTS,
+    "OIDC_SIGN_ALGO",
+    "OIDC_SCOPES",
+    "OIDC_PROVIDER_NAME",
+    "OIDC_GROUPS_CLAIM",
+    "OIDC_REVIEWER_GROUPS",
+    "OIDC_EMAIL_VERIFIED_CLAIM",
+    "OIDC_TIMEOUT",
+)
+# RS*/ES* are checked with the provider's published keys (JWKS), HS256 with the client
+# secret; mozilla-django-oidc knows no others.
+OIDC_SIGN_ALGOS = ("RS256", "RS384", "RS512", "ES256", "ES384", "ES512", "HS256")
+LOOPBACK = {"127.0.0.1", "::1", "localhost"}
+
+
+def env_oidc_url(name: str) -> str | None:
+    """An https:// URL (http:// only on this machine, for a local test provider)."""
+    raw = (os.environ.get(name) or "").strip()
+    if not raw:
+        return None
+    url = urlsplit(raw)
+    if url.scheme not in {"http", "https"} or not url.hostname:
+        raise bad_url(name, raw, "is not an http(s) URL.")
+    checked_port(name, raw, url)
+    if url.scheme == "http" and url.hostname not in LOOPBACK:
+        raise bad_url(name, raw, "must be https:// (http:// only for 127.0.0.1 or localhost).")
+    return raw
+
+
+def env_oidc() -> dict:
+    """Django settings for OpenID Connect sign-in, from OIDC_* and LOCAL_PASSWORD_LOGIN.
+
+    Off (OIDC_ENABLED False, nothing else) unless OIDC_CLIENT_ID is set. On, it needs the
+    client secret and either OIDC_ISSUER, whose discovery document names the endpoints, or
+    the endpoints themselves (an endpoint given is used over the discovered one)."""
+    local_passwords = env_bool("LOCAL_PASSWORD_LOGIN", True)
+    client_id = (os.environ.get("OIDC_CLIENT_ID") or "").strip()
+    if not client_id:
+        if stray := [name for name in OIDC_VARIABLES if os.environ.get(name)]:
+            raise ImproperlyConfigured(
+                f"{', '.join(stray)} set without OIDC_CLIENT_ID: set it too, or unset them."
+            )
+        if not local_passwords:
+            raise ImproperlyConfigured(
+                "LOCAL_PASSWORD_LOGIN is off but OpenID Connect sign-in is not configured "
+                "(OIDC_CLIENT_ID …): nobody could sign in."
+            )
+        return {"OIDC_ENABLED": False, "LOCAL_PASSWORD_LOGIN": True}
+
+    secret = os.environ.get("OIDC_CLIENT_SECRET") or ""
+    if not secret:
+        raise ImproperlyConfigured("OIDC_CLIENT_SECRET is required with OIDC_CLIENT_ID.")
+    algo = (os.environ.get("OIDC_SIGN_ALGO") or "RS256").strip().upper()
+    if algo not in OIDC_SIGN_ALGOS:
+        raise ImproperlyConfigured(
+            f"OIDC_SIGN_ALGO={os.environ['OIDC_SIGN_ALGO']!r} is not one of {OIDC_SIGN_ALGOS}."
+        )
+    issuer = env_oidc_url("OIDC_ISSUER")
+    endpoints = {setting: env_oidc_url(name) for name, setting in OIDC_ENDPOINTS.items()}
+    needed = ["OIDC_AUTHORIZATION_ENDPOINT", "OIDC_TOKEN_ENDPOINT", "OIDC_USERINFO_ENDPOINT"]
+    if not algo.startswith("HS"):
+        needed.append("OIDC_JWKS_ENDPOINT")
+    missing = [name for name in needed if not endpoints[OIDC_ENDPOINTS[name]]]
+    if missing and not issuer:
+        raise ImproperlyConfigured(
+            f"OpenID Connect needs OIDC_ISSUER (its discovery document names the endpoints) "
+            f"or {', '.join(missing)}."
+        )
+    scopes = (os.environ.get("OIDC_SCOPES") or "openid email profile").replace(",", " ").split()
+    if not {"openid", "email"} <= set(scopes):
+        raise ImproperlyConfigured(
+            f"OIDC_SCOPES={os.environ['OIDC_SCOPES']!r} must include openid and email: "
+            "people are matched by their e-mail address."
+        )
+    return {
+        "OIDC_ENABLED": True,
+        "LOCAL_PASSWORD_LOGIN": local_passwords,
+        "OIDC_RP_CLIENT_ID": client_id,
+        "OIDC_RP_CLIENT_SECRET": secret,
+        "OIDC_RP_SIGN_ALGO": algo,
+        "OIDC_RP_SCOPES": " ".join(dict.fromkeys(scopes)),
+        "OIDC_ISSUER": issuer,
+        **endpoints,
+        "OIDC_PROVIDER_NAME": (os.environ.get("OIDC_PROVIDER_NAME") or "").strip() or "SSO",
+        "OIDC_GROUPS_CLAIM": (os.environ.get("OIDC_GROUPS_CLAIM") or "").strip() or "groups",
+        "OIDC_REVIEWER_GROUPS": env_list("OIDC_REVIEWER_GROUPS", []),
+        "OIDC_EMAIL_VERIFIED_CLAIM": (os.environ.get("OIDC_EMAIL_VERIFIED_CLAIM") or "").strip()
+        or "email_verified",
+        # mozilla-django-oidc waits for ever by default; a hung provider must not hold a
+        # web worker.
+        "OIDC_TIMEOUT": env_int("OIDC_TIMEOUT", 10, minimum=1, maximum=120),
+        # PKCE (S256): a stolen authorization code is useless without the verifier kept in
+        # the session. Providers that do not know it ignore the extra parameters.
+        "OIDC_USE_PKCE": True,
+        # The ID token is kept in the session only to end the provider's session at logout.
+        "OIDC_STORE_ID_TOKEN": bool(endpoints["OIDC_OP_END_SESSION_ENDPOINT"]),
+    }

@@ -3,6 +3,7 @@ with tasks in-process; a bad value fails loudly at start (see config/env.py)."""
 
 import datetime as dt
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from babel.numbers import is_currency
 from celery.schedules import crontab
@@ -16,6 +17,7 @@ from config.env import (
     env_int,
     env_list,
     env_log_level,
+    env_oidc,
     env_proxy_ssl_header,
     env_rate,
     env_redis,
@@ -70,9 +72,13 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The browser's language (Accept-Language) for everyone, signed in or not; a signed-in
+    # user's own choice replaces it below (accounts.middleware).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.UserLanguageMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # The signed-in user becomes the author of history rows saved during the request,
@@ -122,6 +128,13 @@ LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en-us"
+# The languages a person can choose (accounts.Profile.language) or their browser can ask
+# for; each name in its own language, as a language menu writes it. The catalogues are in
+# locale/, compiled to .mo files by the build (make, .ci/run; README "Languages").
+LANGUAGES = [("en", "English"), ("de", "Deutsch")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates per language (config/formats: ISO in English, "3. Dezember 2026" in German).
+FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = env_timezone("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
@@ -197,6 +210,20 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 PROXY_COUNT = env_int("PROXY_COUNT", 0, minimum=0)
 AXES_CLIENT_IP_CALLABLE = "config.api.client_ip"
 
+# Single sign-on with OpenID Connect (accounts/oidc.py, README "Single sign-on"): off, and
+# nothing changes, unless OIDC_CLIENT_ID is set. LOCAL_PASSWORD_LOGIN=0 then refuses
+# passwords on the login page, the admin's login and POST /api/auth/token/.
+oidc = env_oidc()
+globals().update(oidc)
+if oidc["OIDC_ENABLED"]:
+    AUTHENTICATION_BACKENDS.append("accounts.oidc.OIDCBackend")
+if end_session := oidc.get("OIDC_OP_END_SESSION_ENDPOINT"):
+    # Logging out (a form) ends at the provider's logout page: the form's redirect there
+    # must be allowed.
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(
+        "{0.scheme}://{0.netloc}".format(urlsplit(end_session))
+    )
+
 # --- Email ------------------------------------------------------------------------
 globals().update(env_email("EMAIL_URL"))
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "improvement@localhost")
@@ -206,7 +233,8 @@ REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header makes an anonymous request a 401, not a 403.
     # Tokens are django-rest-knox's (accounts/tokens.py).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "knox.auth.TokenAuthentication",
+        # knox's, answering in the person's language (accounts.api_auth).
+        "accounts.api_auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -377,6 +405,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=0, minute=15),
         "options": {"expires": 12 * 3600},
     },
+    # Every minute: chat and webhook deliveries due for another try — without a broker
+    # the only retries, with one a safety net for lost jobs (integrations.services).
+    "retry-due-deliveries": {
+        "task": "integrations.tasks.retry_due_deliveries",
+        "schedule": 60.0,
+        "options": {"expires": 50},
+    },
 }
 
 # --- Product settings -------------------------------------------------------------------
@@ -400,6 +435,15 @@ if not is_currency(CURRENCY):
     raise ImproperlyConfigured(
         f"CURRENCY={env_str('CURRENCY')!r} is not an ISO 4217 currency code such as USD or EUR."
     )
+# Chat channels and webhooks (integrations, README "Chat channels and webhooks"). The
+# address people open the tracker at, for the links in messages (none without it; the
+# development server's with DEBUG).
+SITE_URL = (env_str("SITE_URL") or ("http://127.0.0.1:8000" if DEBUG else "")).strip().rstrip("/")
+if SITE_URL and not SITE_URL.startswith(("http://", "https://")):
+    raise ImproperlyConfigured(f"SITE_URL={SITE_URL!r} must start with http:// or https://.")
+# Tries of one message before it is marked failed, the first included (backoff between
+# them: 1, 2, 4, 8… minutes, at most an hour).
+INTEGRATIONS_MAX_ATTEMPTS = env_int("INTEGRATIONS_MAX_ATTEMPTS", 6, minimum=1, maximum=20)
 
 LOGGING = {
     "version": 1,
@@ -423,4 +467,5 @@ DEMO_SEEDERS: list[str] = [
     "actions.demo.seed",
     "attachments.demo.seed",
     "problem_solving.demo.seed",
+    "integrations.demo.seed",
 ]

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
 from accounts import api as accounts_api
+from accounts import views as accounts_views
 from config.api import APIDocsView
 from improvement import api as improvement_api
 from metrics import api as metrics_api
@@ -46,12 +47,16 @@ api_urlpatterns = [
 ]
 
 urlpatterns = [
+    # The admin's login, unless LOCAL_PASSWORD_LOGIN is off (then the login page's).
+    path("admin/login/", accounts_views.admin_login),
     path("admin/", admin.site.urls),
     # Signing in and out, and changing one's own password. No self-service password reset:
     # a forgotten password is reset by an administrator (README, "Security"), so no
     # anonymous page sends mail or takes guesses.
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # With passwords and, when configured, single sign-on (accounts/views.py).
+    path("accounts/login/", accounts_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", accounts_views.LogoutView.as_view(), name="logout"),
+    path("accounts/oidc/", include("accounts.sso_urls")),
     path(
         "accounts/password_change/",
         auth_views.PasswordChangeView.as_view(),

@@ -9,10 +9,12 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.utils.text import Truncator
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
 from config.admin_input import RefuseOddInputMixin
-from improvement import roles, services
+from improvement import areas, roles, services
 from improvement.models import (
     NOTE_TEXT,
     Area,
@@ -23,16 +25,107 @@ from improvement.models import (
     StageTransition,
     Support,
 )
+from improvement.visibility import VisibleOnlyAdmin
 
 # The targets inline lives with the rest of the target admin (the frozen-baseline rule).
 from metrics.admin.records import TargetInline
 from metrics.models import QuarterlyResult
 
 
+class AreaForm(forms.ModelForm):
+    """An area and its place in the tree; saved through improvement.areas, whose checks
+    (administrators only, a name free among its siblings, not under itself) show on the
+    form."""
+
+    parent = forms.ModelChoiceField(
+        label=gettext_lazy("Parent area"),
+        queryset=Area.objects.all(),
+        required=False,
+        empty_label=gettext_lazy("— none: a site at the top —"),
+        help_text=gettext_lazy("The area it belongs to. Moving it moves everything under it."),
+    )
+
+    class Meta:
+        model = Area
+        fields = ["name", "parent", "description", "restricted", "members", "reviewers"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["parent"].label_from_instance = lambda area: area.label
+        if self.instance.pk:
+            self.fields["parent"].initial = Area.objects.get_parent(self.instance)
+            # Not under itself: its own subtree is no place to move it to.
+            self.fields["parent"].queryset = Area.objects.exclude(
+                path__startswith=self.instance.path
+            )
+
+    def validate_constraints(self):
+        # The tree's fields are set by the service; the name among siblings: clean().
+        pass
+
+    def clean(self):
+        cleaned = super().clean()
+        if "name" in cleaned:
+            areas.check_place(
+                area=self.instance if self.instance.pk else None,
+                name=cleaned["name"],
+                parent=cleaned.get("parent"),
+            )
+        return cleaned
+
+
 @admin.register(Area)
 class AreaAdmin(RefuseOddInputMixin, admin.ModelAdmin):
-    list_display = ["name", "description"]
+    """The area tree, indented, in tree order. Created, moved, renamed and restricted
+    through improvement.areas; members and area reviewers are saved with the form."""
+
+    form = AreaForm
+    list_display = ["indented_name", "restricted", "description"]
+    list_filter = ["restricted"]
     search_fields = ["name"]
+    raw_id_fields = ["members", "reviewers"]
+
+    @admin.display(description="name", ordering="path")
+    def indented_name(self, obj):
+        return obj.label
+
+    def has_add_permission(self, request):
+        return roles.is_admin(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return roles.is_admin(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return roles.is_admin(request.user)
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        if change:
+            saved = areas.update_area(
+                actor=request.user,
+                area=obj,
+                name=data["name"],
+                description=data["description"],
+                restricted=data["restricted"],
+            )
+            if "parent" in form.changed_data:
+                saved = areas.move_area(actor=request.user, area=saved, parent=data["parent"])
+        else:
+            saved = areas.create_area(
+                actor=request.user,
+                name=data["name"],
+                parent=data["parent"],
+                description=data["description"],
+                restricted=data["restricted"],
+            )
+        # The members and reviewers are saved next (save_related), onto this row.
+        obj.pk, obj.path, obj.depth, obj.numchild = (
+            saved.pk,
+            saved.path,
+            saved.depth,
+            saved.numchild,
+        )
+        obj._state.adding = False
 
 
 class StageTransitionInline(admin.TabularInline):
@@ -65,10 +158,13 @@ class InitiativeForm(forms.ModelForm):
     the form."""
 
     reason = forms.CharField(
+        label=gettext_lazy("Reason"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
         max_length=NOTE_TEXT,
-        help_text="Why, when correcting what a passed gate checked: kept in the history.",
+        help_text=gettext_lazy(
+            "Why, when correcting what a passed gate checked: kept in the history."
+        ),
     )
     actor = None  # set per request by InitiativeAdmin.get_form
 
@@ -96,10 +192,11 @@ EDITABLE = (*roles.IDEA_FIELDS, *roles.TRIAGE_FIELDS, *roles.EXECUTION_FIELDS)
 
 
 @admin.register(Initiative)
-class InitiativeAdmin(RefuseOddInputMixin, SimpleHistoryAdmin):
+class InitiativeAdmin(VisibleOnlyAdmin, RefuseOddInputMixin, SimpleHistoryAdmin):
     """Ideas are submitted and moved in the app; here an initiative's fields are edited
     through the same service, and the History button shows who changed what and why."""
 
+    initiative_lookup = ""
     form = InitiativeForm
     list_display = [
         "title",
@@ -134,11 +231,11 @@ class InitiativeAdmin(RefuseOddInputMixin, SimpleHistoryAdmin):
     ]
     fieldsets = [
         (
-            "Idea",
+            gettext_lazy("Idea"),
             {"fields": ["title", "problem_statement", "proposed_change", "pillar", "area"]},
         ),
         (
-            "Triage",
+            pgettext_lazy("noun", "Triage"),
             {
                 "fields": [
                     "impact",
@@ -152,9 +249,12 @@ class InitiativeAdmin(RefuseOddInputMixin, SimpleHistoryAdmin):
                 ]
             },
         ),
-        ("People", {"fields": ["submitted_by", "owner", "sponsor", "team", "watchers"]}),
         (
-            "Execution",
+            gettext_lazy("People"),
+            {"fields": ["submitted_by", "owner", "sponsor", "team", "watchers"]},
+        ),
+        (
+            gettext_lazy("Execution"),
             {
                 "fields": [
                     "stage",
@@ -167,8 +267,8 @@ class InitiativeAdmin(RefuseOddInputMixin, SimpleHistoryAdmin):
                 ]
             },
         ),
-        ("Correction", {"fields": ["reason"]}),
-        ("Dates", {"fields": ["created_at", "stage_entered_at", "updated_at"]}),
+        (gettext_lazy("Correction"), {"fields": ["reason"]}),
+        (gettext_lazy("Dates"), {"fields": ["created_at", "stage_entered_at", "updated_at"]}),
     ]
     inlines = [TargetInline, StageTransitionInline]
 
@@ -194,14 +294,14 @@ class InitiativeAdmin(RefuseOddInputMixin, SimpleHistoryAdmin):
         prevents the delete (metrics.models.refuse_closed_quarter_delete)."""
         deleted, counts, perms, protected = super().get_deleted_objects(objs, request)
         closed = QuarterlyResult.objects.closed().filter(initiative__in=list(objs))
-        protected += [f"Ledger row {row} of a closed quarter" for row in closed]
+        protected += [_("Ledger row %(row)s of a closed quarter") % {"row": row} for row in closed]
         if protected:
             perms = set()  # the page then names what protects them, not a permission
         return deleted, counts, perms, protected
 
 
 @admin.register(StageTransition)
-class StageTransitionAdmin(RefuseOddInputMixin, admin.ModelAdmin):
+class StageTransitionAdmin(VisibleOnlyAdmin, RefuseOddInputMixin, admin.ModelAdmin):
     """Viewable only. The model refuses a second save and any delete, so the admin
     must never offer either."""
 
@@ -233,7 +333,7 @@ class ViewAndDeleteOnly:
 
 
 @admin.register(Support)
-class SupportAdmin(RefuseOddInputMixin, ViewAndDeleteOnly, admin.ModelAdmin):
+class SupportAdmin(VisibleOnlyAdmin, RefuseOddInputMixin, ViewAndDeleteOnly, admin.ModelAdmin):
     list_display = ["initiative", "user", "created_at"]
     list_select_related = ["initiative", "user"]
     search_fields = ["initiative__title", "user__username"]
@@ -242,7 +342,7 @@ class SupportAdmin(RefuseOddInputMixin, ViewAndDeleteOnly, admin.ModelAdmin):
 
 
 @admin.register(Comment)
-class CommentAdmin(RefuseOddInputMixin, ViewAndDeleteOnly, admin.ModelAdmin):
+class CommentAdmin(VisibleOnlyAdmin, RefuseOddInputMixin, ViewAndDeleteOnly, admin.ModelAdmin):
     list_display = ["initiative", "author", "excerpt", "created_at"]
     list_select_related = ["initiative", "author"]
     search_fields = ["body", "initiative__title", "author__username"]
@@ -255,7 +355,7 @@ class CommentAdmin(RefuseOddInputMixin, ViewAndDeleteOnly, admin.ModelAdmin):
 
 
 class ReadFilter(admin.SimpleListFilter):
-    title = "read"
+    title = gettext_lazy("read")
     parameter_name = "read"
 
     def lookups(self, request, model_admin):
@@ -268,11 +368,11 @@ class ReadFilter(admin.SimpleListFilter):
 
 
 class EmailFilter(admin.SimpleListFilter):
-    title = "email"
+    title = gettext_lazy("email")
     parameter_name = "email"
 
     def lookups(self, request, model_admin):
-        return [("sent", "Sent"), ("failed", "Failed"), ("pending", "Not sent yet")]
+        return [("sent", _("Sent")), ("failed", _("Failed")), ("pending", _("Not sent yet"))]
 
     def queryset(self, request, queryset):
         if self.value() == "sent":
@@ -285,7 +385,7 @@ class EmailFilter(admin.SimpleListFilter):
 
 
 @admin.register(Notification)
-class NotificationAdmin(RefuseOddInputMixin, ViewAndDeleteOnly, admin.ModelAdmin):
+class NotificationAdmin(VisibleOnlyAdmin, RefuseOddInputMixin, ViewAndDeleteOnly, admin.ModelAdmin):
     list_display = ["recipient", "kind", "initiative", "created_at", "read", "email"]
     list_filter = ["kind", ReadFilter, EmailFilter]
     list_select_related = ["recipient", "initiative"]

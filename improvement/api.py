@@ -1,6 +1,10 @@
 """REST endpoints for initiatives: thin views over the workflow and the services."""
 
 from django.contrib.auth import get_user_model
+from django.db.models import OuterRef, Subquery
+from django.db.models.functions import Length, Substr
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -9,7 +13,8 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from improvement import services, workflow
+from improvement import services, visibility, workflow
+from improvement.area_scope import area_param
 from improvement.filters import InitiativeFilter, UserFilter
 from improvement.models import Area, Initiative, Quadrant
 from improvement.serializers import (
@@ -25,11 +30,22 @@ from improvement.serializers import (
     UserSerializer,
 )
 
+# `?area=`: an area and everything under it (improvement.area_scope).
+AREA_PARAMETER = OpenApiParameter(
+    "area",
+    int,
+    description=gettext_lazy("Only the initiatives of this area and the areas under it."),
+)
 
-def initiatives_for_reading():
-    """Initiatives with everything the serializer shows, in a fixed number of queries."""
+
+def initiatives_for_reading(user):
+    """The initiatives `user` may see (improvement.visibility), with everything the
+    serializer shows, in a fixed number of queries."""
     return (
-        Initiative.objects.with_priority().with_support_count().prefetch_related("team", "watchers")
+        visibility.visible_initiatives(user)
+        .with_priority()
+        .with_support_count()
+        .prefetch_related("team", "watchers")
     )
 
 
@@ -52,8 +68,20 @@ class MeView(APIView):
 
 
 class AreaViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The areas the caller may see, in tree order, each with its parent's id."""
+
     queryset = Area.objects.all()
     serializer_class = AreaSerializer
+
+    def get_queryset(self):
+        # The parent is the area whose path is this one's less its last step: one
+        # subquery on the path index, not a query per area.
+        parent = Area.objects.filter(
+            path=Substr(OuterRef("path"), 1, Length(OuterRef("path")) - Area.steplen)
+        )
+        return visibility.visible_areas(self.request.user).annotate(
+            parent_id=Subquery(parent.values("pk")[:1])
+        )
 
 
 class InitiativeViewSet(
@@ -63,14 +91,16 @@ class InitiativeViewSet(
     mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Every signed-in person may read every initiative; changes are checked by role."""
+    """Every signed-in person reads the initiatives they may see (improvement.visibility:
+    a private area's only its members, reviewers and administrators); changes are checked
+    by role."""
 
     http_method_names = ["get", "post", "patch", "head", "options"]
     filterset_class = InitiativeFilter
     serializer_class = InitiativeSerializer
 
     def get_queryset(self):
-        return initiatives_for_reading()
+        return initiatives_for_reading(self.request.user)
 
     def get_throttles(self):
         # Submitting ideas is limited per user (RATE_LIMITS["ideas"]); reading is not.
@@ -103,7 +133,7 @@ class InitiativeViewSet(
     def partial_update(self, request, pk=None):
         initiative = self.get_object()
         if not isinstance(request.data, dict):
-            raise ValidationError({"non_field_errors": ["Send a JSON object of fields."]})
+            raise ValidationError({"non_field_errors": [_("Send a JSON object of fields.")]})
         serializer = InitiativeUpdateSerializer(initiative, data=request.data, partial=True)
         # A field nobody edits here first (400), then the role (403), then the values (400):
         # a caller learns what they may not edit before whether a value is valid.
@@ -113,7 +143,7 @@ class InitiativeViewSet(
             actor=request.user, initiative=initiative, fields=set(request.data) & editable
         )
         if refused:
-            raise PermissionDenied(f"You may not edit: {', '.join(refused)}.")
+            raise PermissionDenied(_("You may not edit: %(join)s.") % {"join": ", ".join(refused)})
         serializer.is_valid(raise_exception=True)
         changes = dict(serializer.validated_data)
         reason = changes.pop("reason", "")
@@ -159,7 +189,10 @@ class BacklogView(ListAPIView):
     filter_backends = []
 
     @extend_schema(
-        parameters=[OpenApiParameter("order", str, enum=["matrix", "roi"], default="matrix")]
+        parameters=[
+            OpenApiParameter("order", str, enum=["matrix", "roi"], default="matrix"),
+            AREA_PARAMETER,
+        ]
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
@@ -167,14 +200,18 @@ class BacklogView(ListAPIView):
     def get_queryset(self):
         order = self.request.query_params.get("order", "matrix")
         if order not in ("matrix", "roi"):
-            raise ValidationError({"order": ["Use order=matrix or order=roi."]})
-        return Initiative.objects.backlog(order)
+            raise ValidationError({"order": [_("Use order=matrix or order=roi.")]})
+        area = area_param(self.request.query_params, self.request.user)
+        return visibility.narrowed(Initiative.objects.all(), self.request.user, area, "").backlog(
+            order
+        )
 
 
 class MatrixView(APIView):
     """The backlog on the impact–effort grid: count and ranked items per quadrant."""
 
     @extend_schema(
+        parameters=[AREA_PARAMETER],
         responses=inline_serializer(
             "Matrix",
             {
@@ -188,7 +225,7 @@ class MatrixView(APIView):
                     )
                 )
             },
-        )
+        ),
     )
     def get(self, request):
         quadrants = {code: [] for code in Quadrant.values}
@@ -196,7 +233,9 @@ class MatrixView(APIView):
         # database computes, so each row is already what BacklogItemSerializer would give
         # (a test holds them equal), without a model instance per backlog row.
         fields = BacklogItemSerializer.Meta.fields
-        for item in Initiative.objects.backlog().values(*fields):
+        area = area_param(request.query_params, request.user)
+        initiatives = visibility.narrowed(Initiative.objects.all(), request.user, area, "")
+        for item in initiatives.backlog().values(*fields):
             if item["quadrant"] in quadrants:
                 quadrants[item["quadrant"]].append(item)
         return Response(

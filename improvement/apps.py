@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ImprovementConfig(AppConfig):
     name = "improvement"
-    verbose_name = "Improvement"
+    verbose_name = _("Improvement")
 
     def ready(self):
         # Register this app's Celery tasks in every process, not only in a worker: the

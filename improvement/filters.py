@@ -5,9 +5,11 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Case, F, FilteredRelation, IntegerField, Q, Value, When
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy
 from django_filters.constants import EMPTY_VALUES
 
-from improvement.models import Area, Initiative, Methodology, Pillar, Quadrant, Stage
+from improvement.models import Initiative, Methodology, Pillar, Quadrant, Stage
+from metrics.filters import AreaSubtreeFilter
 from metrics.models import ResultStatus
 
 NO_RESULT = "none"  # the result filter's value for "no result yet" (latest_status "")
@@ -74,21 +76,26 @@ class InitiativeFilter(django_filters.FilterSet):
     )
     result_status = django_filters.MultipleChoiceFilter(
         choices=[
-            *((str(code.value), code.label) for code in RESULT_ORDER),
-            (NO_RESULT, "No result yet"),
+            *((str(code.value), code.lazy_label) for code in RESULT_ORDER),
+            (NO_RESULT, gettext_lazy("No result yet")),
         ],
         widget=forms.CheckboxSelectMultiple,
         method="filter_result_status",
-        label="Result",
+        label=gettext_lazy("Result"),
     )
-    methodology = django_filters.ChoiceFilter(choices=Methodology.choices, empty_label="Any")
+    methodology = django_filters.ChoiceFilter(
+        choices=Methodology.choices, empty_label=gettext_lazy("Any")
+    )
     owner = django_filters.ModelChoiceFilter(
-        queryset=get_user_model().objects.all(), empty_label="Anyone"
+        queryset=get_user_model().objects.all(), empty_label=gettext_lazy("Anyone")
     )
-    area = django_filters.ModelChoiceFilter(queryset=Area.objects.all(), empty_label="Any")
-    pillar = django_filters.ChoiceFilter(choices=Pillar.choices, empty_label="Any")
-    quadrant = django_filters.ChoiceFilter(choices=Quadrant.choices, empty_label="Any")
-    search = django_filters.CharFilter(method="filter_search", label="Search")
+    # The area and everything under it; the choices are the areas the caller may see.
+    area = AreaSubtreeFilter(initiative="", empty_label=gettext_lazy("Any"))
+    pillar = django_filters.ChoiceFilter(choices=Pillar.choices, empty_label=gettext_lazy("Any"))
+    quadrant = django_filters.ChoiceFilter(
+        choices=Quadrant.choices, empty_label=gettext_lazy("Any")
+    )
+    search = django_filters.CharFilter(method="filter_search", label=gettext_lazy("Search"))
     ordering = Ordering(
         fields=(
             ("created_at", "created_at"),
@@ -104,27 +111,27 @@ class InitiativeFilter(django_filters.FilterSet):
         # What each choice means in words: the ascending label by field name, the
         # descending one by "-" and the parameter.
         field_labels={
-            "created_at": "Oldest first",
-            "-created_at": "Newest first",
-            "updated_at": "Least recently changed",
-            "-updated_at": "Most recently changed",
-            "stage_entered_at": "Longest in its stage",
-            "-stage_entered_at": "Newest stage move",
-            "title": "Title, A to Z",
-            "-title": "Title, Z to A",
-            "impact": "Impact, low to high",
-            "-impact": "Impact, high to low",
-            "effort": "Effort, low to high",
-            "-effort": "Effort, high to low",
-            "ratio": "Impact for the effort, low to high",
-            "-ratio": "Impact for the effort, high to low",
-            "risk_adjusted_roi": "Risk-adjusted return, low to high",
-            "-risk_adjusted_roi": "Risk-adjusted return, high to low",
-            "result_order": "Result, needs attention first",
-            "-result_status": "Result, best first",
+            "created_at": gettext_lazy("Oldest first"),
+            "-created_at": gettext_lazy("Newest first"),
+            "updated_at": gettext_lazy("Least recently changed"),
+            "-updated_at": gettext_lazy("Most recently changed"),
+            "stage_entered_at": gettext_lazy("Longest in its stage"),
+            "-stage_entered_at": gettext_lazy("Newest stage move"),
+            "title": gettext_lazy("Title, A to Z"),
+            "-title": gettext_lazy("Title, Z to A"),
+            "impact": gettext_lazy("Impact, low to high"),
+            "-impact": gettext_lazy("Impact, high to low"),
+            "effort": gettext_lazy("Effort, low to high"),
+            "-effort": gettext_lazy("Effort, high to low"),
+            "ratio": gettext_lazy("Impact for the effort, low to high"),
+            "-ratio": gettext_lazy("Impact for the effort, high to low"),
+            "risk_adjusted_roi": gettext_lazy("Risk-adjusted return, low to high"),
+            "-risk_adjusted_roi": gettext_lazy("Risk-adjusted return, high to low"),
+            "result_order": gettext_lazy("Result, needs attention first"),
+            "-result_status": gettext_lazy("Result, best first"),
         },
-        label="Order by",
-        empty_label="Newest first (default)",
+        label=gettext_lazy("Order by"),
+        empty_label=gettext_lazy("Newest first (default)"),
     )
 
     class Meta:
@@ -147,7 +154,7 @@ class InitiativeFilter(django_filters.FilterSet):
 
 
 class UserFilter(django_filters.FilterSet):
-    search = django_filters.CharFilter(method="filter_search", label="Search")
+    search = django_filters.CharFilter(method="filter_search", label=gettext_lazy("Search"))
 
     class Meta:
         model = get_user_model()

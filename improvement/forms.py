@@ -2,6 +2,10 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.forms.models import ModelChoiceIterator
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.functional import lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
 
 from improvement import roles, workflow
 from improvement.models import (
@@ -17,12 +21,26 @@ from metrics.ids import parse_id
 
 # What each pillar means, for whoever picks one when submitting an idea.
 PILLAR_MEANINGS = {
-    Pillar.FINANCIAL: "saves money or earns it (cost, waste, revenue)",
-    Pillar.OPERATIONAL: "makes the work faster or more reliable (cycle time, errors, throughput)",
-    Pillar.CUSTOMER: "better for the people we serve (satisfaction, response time, complaints)",
-    Pillar.INNOVATION: "a new product, service or way of working",
+    Pillar.FINANCIAL: gettext_lazy("saves money or earns it (cost, waste, revenue)"),
+    Pillar.OPERATIONAL: gettext_lazy(
+        "makes the work faster or more reliable (cycle time, errors, throughput)"
+    ),
+    Pillar.CUSTOMER: gettext_lazy(
+        "better for the people we serve (satisfaction, response time, complaints)"
+    ),
+    Pillar.INNOVATION: gettext_lazy("a new product, service or way of working"),
 }
-TOO_LONG = "This has %(show_value)d characters: at most %(limit_value)d characters fit."
+TOO_LONG = gettext_lazy(
+    "This has %(show_value)d characters: at most %(limit_value)d characters fit."
+)
+
+
+def _pillar_help() -> str:
+    """The pillars and what each means, in the active language (drawn with the form)."""
+    meanings = "; ".join(
+        f"{Pillar(code).label}: {meaning}" for code, meaning in PILLAR_MEANINGS.items()
+    )
+    return _("The goal the idea serves most. %(meanings)s.") % {"meanings": meanings}
 
 
 class IdeaForm(forms.ModelForm):
@@ -36,33 +54,35 @@ class IdeaForm(forms.ModelForm):
         # The campaign is chosen once, on submission (improvement.services.submit_idea).
         fields = (*roles.IDEA_FIELDS, "campaign")
         labels = {
-            "title": "Title",
-            "problem_statement": "What is the problem?",
-            "proposed_change": "What would you change?",
-            "campaign": "Campaign",
+            "title": gettext_lazy("Title"),
+            "problem_statement": gettext_lazy("What is the problem?"),
+            "proposed_change": gettext_lazy("What would you change?"),
+            "campaign": gettext_lazy("Campaign"),
         }
         help_texts = {
-            "title": "A short headline, at most {limit} characters: the details go below.",
-            "problem_statement": (
-                "What happens now, where and how often: at most {limit} characters."
+            "title": gettext_lazy(
+                "A short headline, at most {limit} characters: the details go below."
             ),
-            "proposed_change": "Optional: at most {limit} characters.",
-            "pillar": "The goal the idea serves most. "
-            + "; ".join(
-                f"{Pillar(code).label}: {meaning}" for code, meaning in PILLAR_MEANINGS.items()
-            )
-            + ".",
+            "problem_statement": (
+                gettext_lazy("What happens now, where and how often: at most {limit} characters.")
+            ),
+            "proposed_change": gettext_lazy("Optional: at most {limit} characters."),
+            "pillar": lazy(_pillar_help, str)(),
         }
         error_messages = {
             "title": {
-                "max_length": "The title has %(show_value)d characters: at most %(limit_value)d "
-                "characters fit. Shorten it and put the details in “What is the problem?”."
+                "max_length": gettext_lazy(
+                    "The title has %(show_value)d characters: at most "
+                    "%(limit_value)d characters fit. Shorten it and put the details "
+                    "in “What is the problem?”."
+                )
             },
             "problem_statement": {"max_length": TOO_LONG},
             "proposed_change": {"max_length": TOO_LONG},
             "campaign": {
-                "invalid_choice": "This campaign is not open for ideas today: choose an open "
-                "one, or none."
+                "invalid_choice": gettext_lazy(
+                    "This campaign is not open for ideas today: choose an open one, or none."
+                )
             },
         }
         widgets = {
@@ -76,13 +96,14 @@ class IdeaForm(forms.ModelForm):
             if getattr(field, "max_length", None):
                 field.widget.attrs.pop("maxlength", None)
                 field.widget.attrs["data-limit"] = field.max_length
-                field.help_text = field.help_text.format(limit=f"{field.max_length:,}")
-        self.fields["area"].empty_label = "Choose an area"
-        self.fields["pillar"].choices = [("", "Choose a pillar"), *Pillar.choices]
+                limit = number_format(field.max_length, force_grouping=True)
+                field.help_text = field.help_text.format(limit=limit)
+        self.fields["area"].empty_label = _("Choose an area")
+        self.fields["pillar"].choices = [("", _("Choose a pillar")), *Pillar.choices]
         campaign = self.fields["campaign"]
         campaign.queryset = open_campaigns()
-        campaign.empty_label = "None"
-        campaign.help_text = "Optional: the open campaign (challenge) this idea answers."
+        campaign.empty_label = pgettext("no campaign", "None")
+        campaign.help_text = _("Optional: the open campaign (challenge) this idea answers.")
 
 
 def open_campaigns():
@@ -139,14 +160,14 @@ class TriageForm(forms.ModelForm):
     owner = UserChoiceField(queryset=active_users(), required=False)
     sponsor = UserChoiceField(queryset=active_users(), required=False)
     impact = forms.TypedChoiceField(
-        label="Impact (1–5)",
+        label=gettext_lazy("Impact (1–5)"),
         choices=[("", "—")] + [(i, i) for i in range(1, 6)],
         coerce=int,
         empty_value=None,
         required=False,
     )
     effort = forms.TypedChoiceField(
-        label="Effort (1–5)",
+        label=gettext_lazy("Effort (1–5)"),
         choices=[("", "—")] + [(i, i) for i in range(1, 6)],
         coerce=int,
         empty_value=None,
@@ -157,10 +178,10 @@ class TriageForm(forms.ModelForm):
         model = Initiative
         fields = roles.TRIAGE_FIELDS
         labels = {
-            "impact": "Impact (1–5)",
-            "effort": "Effort (1–5)",
-            "estimated_annual_benefit": "Estimated annual benefit",
-            "confidence": "Confidence (0–1)",
+            "impact": gettext_lazy("Impact (1–5)"),
+            "effort": gettext_lazy("Effort (1–5)"),
+            "estimated_annual_benefit": gettext_lazy("Estimated annual benefit"),
+            "confidence": gettext_lazy("Confidence (0–1)"),
         }
 
     def __init__(self, *args, **kwargs):
@@ -171,7 +192,7 @@ class TriageForm(forms.ModelForm):
             self.fields[name].people = people
         if self.instance.stage not in INTAKE_STAGES:
             self.fields["methodology"].disabled = True
-            self.fields["methodology"].help_text = "Fixed once work has started."
+            self.fields["methodology"].help_text = _("Fixed once work has started.")
 
 
 class ScoreForm(forms.ModelForm):
@@ -194,7 +215,7 @@ class ExecutionForm(forms.ModelForm):
     class Meta:
         model = Initiative
         fields = roles.EXECUTION_FIELDS
-        labels = {"implemented_on": "Change went live on"}
+        labels = {"implemented_on": gettext_lazy("Change went live on")}
         widgets = {
             "root_cause": forms.Textarea(attrs={"rows": 3}),
             "control_plan": forms.Textarea(attrs={"rows": 3}),
@@ -222,8 +243,8 @@ class MoveForm(forms.Form):
         queryset=Initiative.objects.all(),
         required=False,
         widget=forms.NumberInput,
-        label="Duplicate of (idea number)",
-        error_messages={"invalid_choice": "There is no idea with that number."},
+        label=gettext_lazy("Duplicate of (idea number)"),
+        error_messages={"invalid_choice": gettext_lazy("There is no idea with that number.")},
     )
 
 
@@ -236,19 +257,19 @@ class TriageDecisionForm(TriageForm):
     ACCEPT, REJECT = "accept", "reject"
 
     decision = forms.ChoiceField(
-        choices=[(ACCEPT, "Accept to backlog"), (REJECT, "Reject")],
+        choices=[(ACCEPT, gettext_lazy("Accept to backlog")), (REJECT, gettext_lazy("Reject"))],
         widget=forms.HiddenInput,
-        error_messages={"required": "Choose “Accept to backlog” or “Reject”."},
+        error_messages={"required": gettext_lazy("Choose “Accept to backlog” or “Reject”.")},
     )
     accept_note = forms.CharField(
-        label="Note (optional)",
+        label=gettext_lazy("Note (optional)"),
         required=False,
         max_length=limit_of(StageTransition, "note"),
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     # Neither is required: a rejection takes either, which the workflow's gate checks.
     note = forms.CharField(
-        label="Reason",
+        label=gettext_lazy("Reason"),
         required=False,
         max_length=limit_of(StageTransition, "note"),
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -257,8 +278,8 @@ class TriageDecisionForm(TriageForm):
         queryset=Initiative.objects.all(),
         required=False,
         widget=forms.NumberInput(attrs={"min": 1}),
-        label="Or duplicate of idea number",
-        error_messages={"invalid_choice": "There is no idea with that number."},
+        label=gettext_lazy("Or duplicate of idea number"),
+        error_messages={"invalid_choice": gettext_lazy("There is no idea with that number.")},
     )
 
     def clean(self):
@@ -269,7 +290,7 @@ class TriageDecisionForm(TriageForm):
             for name in ("note", "duplicate_of"):
                 if cleaned.get(name):
                     self.add_error(
-                        name, "This is for a rejection: press “Reject”, or clear it to accept."
+                        name, _("This is for a rejection: press “Reject”, or clear it to accept.")
                     )
         return cleaned
 
@@ -297,7 +318,7 @@ class TriageDecisionForm(TriageForm):
 
 class CommentForm(forms.Form):
     body = forms.CharField(
-        label="Comment",
+        label=gettext_lazy("Comment"),
         max_length=limit_of(Comment, "body"),
         widget=forms.Textarea(attrs={"rows": 3}),
     )

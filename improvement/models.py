@@ -9,39 +9,44 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Case, Count, F, OuterRef, Q, Subquery, Value, When, Window
-from django.db.models.functions import Cast, Coalesce, RowNumber
+from django.db.models.functions import Cast, Coalesce, Length, RowNumber, Substr
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+from treebeard.mp_tree import MP_Node
+
+from config.choices import TextChoices
 
 
-class Pillar(models.TextChoices):
-    FINANCIAL = "financial", "Financial"
-    OPERATIONAL = "operational", "Operational"
-    CUSTOMER = "customer", "Customer"
-    INNOVATION = "innovation", "Innovation"
+class Pillar(TextChoices):
+    FINANCIAL = "financial", _("Financial")
+    OPERATIONAL = "operational", _("Operational")
+    CUSTOMER = "customer", _("Customer")
+    INNOVATION = "innovation", _("Innovation")
 
 
-class Methodology(models.TextChoices):
-    PDCA = "pdca", "PDCA"
-    DMAIC = "dmaic", "DMAIC"
+class Methodology(TextChoices):
+    PDCA = "pdca", _("PDCA")
+    DMAIC = "dmaic", _("DMAIC")
 
 
-class Stage(models.TextChoices):
-    SUBMITTED = "submitted", "Submitted"
-    BACKLOG = "backlog", "Backlog"
-    PLAN = "plan", "Plan"
-    DO = "do", "Do"
-    CHECK = "check", "Check"
-    ACT = "act", "Act"
-    DEFINE = "define", "Define"
-    MEASURE = "measure", "Measure"
-    ANALYZE = "analyze", "Analyze"
-    IMPROVE = "improve", "Improve"
-    CONTROL = "control", "Control"
-    COMPLETED = "completed", "Completed"
-    REJECTED = "rejected", "Rejected"
-    ON_HOLD = "on_hold", "On hold"
-    CANCELLED = "cancelled", "Cancelled"
+class Stage(TextChoices):
+    SUBMITTED = "submitted", pgettext_lazy("stage", "Submitted")
+    BACKLOG = "backlog", pgettext_lazy("stage", "Backlog")
+    PLAN = "plan", pgettext_lazy("stage", "Plan")
+    DO = "do", pgettext_lazy("stage", "Do")
+    CHECK = "check", pgettext_lazy("stage", "Check")
+    ACT = "act", pgettext_lazy("stage", "Act")
+    DEFINE = "define", pgettext_lazy("stage", "Define")
+    MEASURE = "measure", pgettext_lazy("stage", "Measure")
+    ANALYZE = "analyze", pgettext_lazy("stage", "Analyze")
+    IMPROVE = "improve", pgettext_lazy("stage", "Improve")
+    CONTROL = "control", pgettext_lazy("stage", "Control")
+    COMPLETED = "completed", pgettext_lazy("stage", "Completed")
+    REJECTED = "rejected", pgettext_lazy("stage", "Rejected")
+    ON_HOLD = "on_hold", pgettext_lazy("stage", "On hold")
+    CANCELLED = "cancelled", pgettext_lazy("stage", "Cancelled")
 
 
 # Named sets of stages, defined once: everything that asks "where is this initiative in
@@ -86,24 +91,81 @@ def limited_text(limit: int, **kwargs) -> models.TextField:
     return models.TextField(max_length=limit, validators=[MaxLengthValidator(limit)], **kwargs)
 
 
-class Area(models.Model):
-    """A part of the organisation an initiative belongs to (a site, a department)."""
+class Area(MP_Node):
+    """A part of the organisation an initiative belongs to: a site, a department, a line —
+    a tree of any depth.
 
-    name = models.CharField(max_length=120, unique=True)
+    A materialized path (django-treebeard's MP_Node): each area's `path` is its parent's
+    path plus four characters, so an area's subtree is one indexed `path LIKE 'prefix%'`
+    and its ancestors are the prefixes of its path — no recursive query on either
+    database. Siblings are kept in name order (`node_order_by`), so ordering by `path`
+    lists the tree as it is drawn. Changes go through improvement.areas (create, move,
+    rename, restrict), which keeps the paths consistent.
+
+    Who sees what (improvement.visibility): an area is private when it or an ancestor is
+    `restricted`; a private area's initiatives are seen by the members and reviewers of
+    that area or of an ancestor, and by administrators. `reviewers` also scope a
+    reviewer's triage to their areas' subtrees (improvement.roles)."""
+
+    name = models.CharField(max_length=120)
     description = models.TextField(blank=True)
+    restricted = models.BooleanField(
+        default=False,
+        help_text=_(
+            "Its initiatives (and those of the areas under it) are seen only "
+            "by its members and reviewers, those of an area above it, and "
+            "administrators."
+        ),
+    )
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="area_memberships"
+    )
+    reviewers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="reviewed_areas",
+        help_text=_("Reviewers scoped to this area and the areas under it."),
+    )
+
+    node_order_by = ["name"]
 
     class Meta:
-        ordering = ["name"]
+        ordering = ["path"]
+        constraints = [
+            # A name is unique among its siblings (the parent's path is the path less its
+            # last step; every root has the empty one). Nothing looks an area up by its
+            # name alone: imports and the API name areas by id.
+            models.UniqueConstraint(
+                Substr("path", 1, Length("path") - MP_Node.steplen),
+                "name",
+                name="area_name_unique_among_siblings",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs):
+        # An area created without a place in the tree (Area.objects.create(name=...), a
+        # fixture, get_or_create) becomes a root: treebeard computes its path and calls
+        # save() again with it.
+        if self._state.adding and not self.path:
+            kwargs.pop("force_insert", None)
+            type(self).objects.add_root(instance=self)
+            return
+        super().save(*args, **kwargs)
 
-class Quadrant(models.TextChoices):
-    QUICK_WIN = "quick_win", "Quick win"
-    MAJOR_PROJECT = "major_project", "Major project"
-    FILL_IN = "fill_in", "Fill-in"
-    AVOID = "avoid", "Avoid / postpone"
+    @property
+    def label(self) -> str:
+        """The name indented by depth, for a select that shows the tree."""
+        return "\u2003" * (self.depth - 1) + self.name
+
+
+class Quadrant(TextChoices):
+    QUICK_WIN = "quick_win", _("Quick win")
+    MAJOR_PROJECT = "major_project", _("Major project")
+    FILL_IN = "fill_in", _("Fill-in")
+    AVOID = "avoid", _("Avoid / postpone")
 
 
 # Quadrants in ranking order: quick wins first.
@@ -208,7 +270,7 @@ class Initiative(models.Model):
     root_cause = limited_text(LONG_TEXT, blank=True)
     control_plan = limited_text(LONG_TEXT, blank=True)
     decision_note = limited_text(
-        NOTE_TEXT, blank=True, help_text="Adopt, adapt or abandon, and why."
+        NOTE_TEXT, blank=True, help_text=_("Adopt, adapt or abandon, and why.")
     )
     # The note of the move that rejected it.
     rejection_reason = limited_text(NOTE_TEXT, blank=True)
@@ -219,7 +281,7 @@ class Initiative(models.Model):
     stage = models.CharField(max_length=20, choices=Stage.choices, default=Stage.SUBMITTED)
     # The stage an on-hold initiative resumes to.
     held_from = models.CharField(max_length=20, choices=Stage.choices, blank=True)
-    cycle = models.PositiveIntegerField(default=1, help_text="PDCA cycle number.")
+    cycle = models.PositiveIntegerField(default=1, help_text=_("PDCA cycle number."))
 
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="submitted_initiatives"
@@ -246,10 +308,10 @@ class Initiative(models.Model):
     )
 
     impact = models.PositiveSmallIntegerField(
-        null=True, blank=True, help_text="1 (low) to 5.", validators=SCORE
+        null=True, blank=True, help_text=_("1 (low) to 5."), validators=SCORE
     )
     effort = models.PositiveSmallIntegerField(
-        null=True, blank=True, help_text="1 (low) to 5.", validators=SCORE
+        null=True, blank=True, help_text=_("1 (low) to 5."), validators=SCORE
     )
     estimated_annual_benefit = models.DecimalField(
         max_digits=14, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
@@ -262,11 +324,13 @@ class Initiative(models.Model):
         decimal_places=2,
         null=True,
         blank=True,
-        help_text="0 to 1.",
+        help_text=_("0 to 1."),
         validators=[MinValueValidator(0), MaxValueValidator(1)],
     )
 
-    implemented_on = models.DateField(null=True, blank=True, help_text="When the change went live.")
+    implemented_on = models.DateField(
+        null=True, blank=True, help_text=_("When the change went live.")
+    )
     # PROTECT: a rejected duplicate's explanation is its original, so the original stays.
     duplicate_of = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="duplicates"
@@ -403,7 +467,7 @@ class Initiative(models.Model):
         # The owner constraint's rule, on the field (full_clean then skips the constraint).
         accepted = self.stage not in (*INTAKE_STAGES, Stage.REJECTED)
         if accepted and self.owner_id is None:
-            raise ValidationError({"owner": "An accepted initiative always has an owner."})
+            raise ValidationError({"owner": gettext("An accepted initiative always has an owner.")})
 
 
 class StageTransition(models.Model):
@@ -492,17 +556,17 @@ class Comment(models.Model):
         return f"Comment by {self.author} on {self.initiative_id}"
 
 
-class NotificationKind(models.TextChoices):
-    STAGE_MOVED = "stage_moved", "Stage moved"
-    ASSIGNED = "assigned", "Assigned"
-    SIGNAL = "signal", "Control-chart signal"
-    COMMENT = "comment", "Comment"
-    REMINDER = "reminder", "Reminder"
+class NotificationKind(TextChoices):
+    STAGE_MOVED = "stage_moved", _("Stage moved")
+    ASSIGNED = "assigned", _("Assigned")
+    SIGNAL = "signal", _("Control-chart signal")
+    COMMENT = "comment", _("Comment")
+    REMINDER = "reminder", _("Reminder")
     # The primary target's first measured result (a test ran), and the move to Completed.
-    RESULT = "result", "Result measured"
-    COMPLETED = "completed", "Completed"
+    RESULT = "result", _("Result measured")
+    COMPLETED = "completed", _("Completed")
     # A campaign one submitted ideas to is closed (campaigns.services.close_campaign).
-    CAMPAIGN_CLOSED = "campaign_closed", "Campaign closed"
+    CAMPAIGN_CLOSED = "campaign_closed", _("Campaign closed")
 
 
 class Notification(models.Model):
@@ -559,25 +623,25 @@ class Notification(models.Model):
         return self.read_at is not None
 
 
-class NotificationTopic(models.TextChoices):
+class NotificationTopic(TextChoices):
     """What a person can choose how to hear about: a notification's kind, except that a
     stage move is one topic for the submitter of the idea and another for its owner and
     watchers (a submitter follows the outcome, an owner the work)."""
 
-    IDEA_MOVED = "idea_moved", "An idea I submitted moves to another stage"
-    STAGE_MOVED = "stage_moved", "An initiative I own or follow moves to another stage"
-    RESULT = "result", "An initiative I submitted, own or follow gets its first measured result"
-    COMPLETED = "completed", "An initiative I submitted, own or follow is completed"
-    ASSIGNED = "assigned", "I am made the owner or sponsor of an initiative"
-    SIGNAL = "signal", "Possible backsliding on an initiative I own (control-chart signal)"
-    REMINDER = "reminder", "An initiative I own has not moved for a while"
-    CAMPAIGN_CLOSED = "campaign_closed", "A campaign I submitted an idea to is closed"
+    IDEA_MOVED = "idea_moved", _("An idea I submitted moves to another stage")
+    STAGE_MOVED = "stage_moved", _("An initiative I own or follow moves to another stage")
+    RESULT = "result", _("An initiative I submitted, own or follow gets its first measured result")
+    COMPLETED = "completed", _("An initiative I submitted, own or follow is completed")
+    ASSIGNED = "assigned", _("I am made the owner or sponsor of an initiative")
+    SIGNAL = "signal", _("Possible backsliding on an initiative I own (control-chart signal)")
+    REMINDER = "reminder", _("An initiative I own has not moved for a while")
+    CAMPAIGN_CLOSED = "campaign_closed", _("A campaign I submitted an idea to is closed")
 
 
-class Delivery(models.TextChoices):
-    IMMEDIATELY = "immediately", "Immediately: in the app and by email"
-    DIGEST = "digest", "Daily digest: in the app now, by email once a day"
-    OFF = "off", "Off"
+class Delivery(TextChoices):
+    IMMEDIATELY = "immediately", _("Immediately: in the app and by email")
+    DIGEST = "digest", _("Daily digest: in the app now, by email once a day")
+    OFF = "off", _("Off")
 
 
 class NotificationPreference(models.Model):

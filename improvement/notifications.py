@@ -3,16 +3,20 @@ transaction, and their emails — sent by a job after it commits, or gathered in
 recipient's daily digest, as each person chose for each topic (NotificationPreference).
 A topic turned off writes no notification at all."""
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
+from accounts.services import languages_of
 from config.celery import enqueue_on_commit
-from improvement import outcomes
+from improvement import events, outcomes, visibility
 from improvement.models import (
     Delivery,
     Initiative,
@@ -51,26 +55,40 @@ def one_line(text: str, limit: int) -> str:
 
 
 def email_subject(notification: Notification) -> str:
-    about = notification.initiative.title if notification.initiative else "Improvement tracker"
-    return one_line(f"[Improvement] {about}", SUBJECT_LENGTH)
+    """In the active language: the sending job activates the recipient's."""
+    about = notification.initiative.title if notification.initiative else _("Improvement tracker")
+    return one_line(_("[Improvement] %(about)s") % {"about": about}, SUBJECT_LENGTH)
 
 
 def digest_email(rows: list[Notification]) -> tuple[str, str]:
-    """The subject and text of one person's digest of `rows`, oldest first."""
+    """The subject and text of one person's digest of `rows`, oldest first, in the active
+    language (the sending job activates the recipient's)."""
     count = len(rows)
-    updates = "1 update" if count == 1 else f"{count} updates"
-    lines = [f"What happened since your last digest ({updates}):", ""]
+    updates = ngettext("%(count)d update", "%(count)d updates", count) % {"count": count}
+    lines = [_("What happened since your last digest (%(updates)s):") % {"updates": updates}, ""]
     for row in rows[:DIGEST_LINES]:
-        at = timezone.localtime(row.created_at)
-        lines.append(f"- {at:%Y-%m-%d %H:%M}  {one_line(row.message, DIGEST_LINE_LENGTH)}")
+        at = date_format(timezone.localtime(row.created_at), "DATETIME_FORMAT")
+        lines.append(f"- {at}  {one_line(row.message, DIGEST_LINE_LENGTH)}")
     if count > DIGEST_LINES:
-        lines.append(f"- … and {count - DIGEST_LINES} more on your notifications page.")
+        more = count - DIGEST_LINES
+        lines.append(
+            ngettext(
+                "- … and %(more)d more on your notifications page.",
+                "- … and %(more)d more on your notifications page.",
+                more,
+            )
+            % {"more": more}
+        )
     lines += [
         "",
-        "You get these once a day because of your notification settings; you can change",
-        "them on the notifications page.",
+        _(
+            "You get these once a day because of your notification settings; you can "
+            "change them on the notifications page."
+        ),
     ]
-    subject = one_line(f"[Improvement] Your daily digest: {updates}", SUBJECT_LENGTH)
+    subject = one_line(
+        _("[Improvement] Your daily digest: %(updates)s") % {"updates": updates}, SUBJECT_LENGTH
+    )
     return subject, "\n".join(lines)
 
 
@@ -94,10 +112,15 @@ def save_preferences(*, user, choices: Mapping[str, str]) -> dict[str, str]:
     errors = {}
     for topic, delivery in choices.items():
         if topic not in NotificationTopic.values:
-            errors[topic] = "There is no such kind of notification."
+            errors[topic] = _("There is no such kind of notification.")
         elif delivery not in Delivery.values:
             allowed = ", ".join(Delivery.values)
-            errors[topic] = f"“{delivery}” is not a way to be told; choose one of {allowed}."
+            errors[topic] = _(
+                "“%(delivery)s” is not a way to be told; choose one of %(allowed)s."
+            ) % {
+                "delivery": delivery,
+                "allowed": allowed,
+            }
     if errors:
         raise ValidationError(errors)
     # One upsert on the (user, topic) unique constraint: a second save, or two at once,
@@ -133,7 +156,7 @@ def notify(
     *,
     initiative: Initiative | None,
     kind: str,
-    message: str,
+    message: str | Callable[[], str],
     user_ids,
     exclude=None,
     topics: Mapping[int, str] | None = None,
@@ -142,25 +165,33 @@ def notify(
     acted) who has not turned the topic off, and one email job, once the transaction
     commits, for those who hear about it immediately; the others' email waits for their
     daily digest. A recipient's topic is the kind, unless `topics` (recipient → topic)
-    says otherwise. Returns the notifications written."""
+    says otherwise. `message` is the text, or a function that writes it in the active
+    language: then each recipient's is written in their language (accounts.Profile).
+    Returns the notifications written."""
     recipients = {pk for pk in user_ids if pk is not None} - {exclude}
     if not recipients:
         return []
     topics = topics or {}
+    # Only people who may see the initiative hear about it (a private area's: its
+    # members, reviewers and administrators — improvement.visibility), in the app and by
+    # email alike.
+    people = (
+        get_user_model().objects.all() if initiative is None else visibility.audience(initiative)
+    )
     active = (
-        get_user_model()
-        .objects.filter(pk__in=recipients, is_active=True)
-        .values_list("pk", flat=True)
-        .order_by("pk")
+        people.filter(pk__in=recipients, is_active=True).values_list("pk", flat=True).order_by("pk")
     )
     how = deliveries({pk: topics.get(pk, kind) for pk in active})
+    text_for = _in_languages(
+        message, [pk for pk, delivery in how.items() if delivery != Delivery.OFF]
+    )
     rows = Notification.objects.bulk_create(
         [
             Notification(
                 recipient_id=pk,
                 initiative=initiative,
                 kind=kind,
-                message=message,
+                message=text_for[pk],
                 digest=delivery == Delivery.DIGEST,
             )
             for pk, delivery in how.items()
@@ -173,6 +204,19 @@ def notify(
     return rows
 
 
+def _in_languages(message: str | Callable[[], str], user_ids: list[int]) -> dict[int, str]:
+    """Each recipient's text: `message` as it is, or written once per language the
+    recipients read (one query for their languages)."""
+    if not callable(message):
+        return dict.fromkeys(user_ids, message)
+    language_of = languages_of(user_ids=user_ids)
+    written = {}
+    for language in set(language_of.values()):
+        with translation.override(language):
+            written[language] = message()
+    return {pk: written[language_of[pk]] for pk in user_ids}
+
+
 def _watchers(initiative: Initiative) -> list[int]:
     return list(initiative.watchers.values_list("pk", flat=True))
 
@@ -182,20 +226,25 @@ def stage_moved(*, transition: StageTransition) -> None:
     if transition.to_stage == Stage.COMPLETED:
         completed(transition=transition)
         return
-    message = (
-        f"“{initiative.title}” moved from {Stage(transition.from_stage).label} "
-        f"to {Stage(transition.to_stage).label}."
-    )
-    if transition.to_stage == Stage.REJECTED:
-        if initiative.duplicate_of_id:
-            message += (
-                f" It duplicates “{initiative.duplicate_of.title}”: its supporters now support"
-                " that idea, and its submitter follows it."
-            )
-        else:
-            message += f" Reason: {transition.note}"
-    elif transition.note:
-        message += f" Note: {transition.note}"
+
+    def message() -> str:
+        text = _("“%(title)s” moved from %(from_stage)s to %(to_stage)s.") % {
+            "title": initiative.title,
+            "from_stage": Stage(transition.from_stage).label,
+            "to_stage": Stage(transition.to_stage).label,
+        }
+        if transition.to_stage == Stage.REJECTED:
+            if initiative.duplicate_of_id:
+                text += " " + _(
+                    "It duplicates “%(title)s”: its supporters now support that idea, and its "
+                    "submitter follows it."
+                ) % {"title": initiative.duplicate_of.title}
+            else:
+                text += " " + _("Reason: %(note)s") % {"note": transition.note}
+        elif transition.note:
+            text += " " + _("Note: %(note)s") % {"note": transition.note}
+        return text
+
     # The submitter hears about the moves of their idea as its own topic — unless they
     # own it too, and it is their work they hear about.
     topics = {}
@@ -215,12 +264,16 @@ def completed(*, transition: StageTransition) -> None:
     """The move to Completed, with the result it was completed on: the submitter, owner and
     watchers hear of it in place of the stage move."""
     initiative = transition.initiative
-    message = f"“{initiative.title}” is completed."
     result = outcomes.latest_primary_results(initiative_ids=[initiative.pk]).get(initiative.pk)
-    if result is not None:
-        message += f" Result: {outcomes.result_line(result)}."
-    if transition.note:
-        message += f" Note: {transition.note}"
+
+    def message() -> str:
+        text = _("“%(title)s” is completed.") % {"title": initiative.title}
+        if result is not None:
+            text += " " + _("Result: %(result)s.") % {"result": outcomes.result_line(result)}
+        if transition.note:
+            text += " " + _("Note: %(note)s") % {"note": transition.note}
+        return text
+
     notify(
         initiative=initiative,
         kind=NotificationKind.COMPLETED,
@@ -258,21 +311,35 @@ def first_results(*, target_ids: list[int]) -> int:
             notify(
                 initiative=initiative,
                 kind=NotificationKind.RESULT,
-                message=(
-                    f"First measured result for “{initiative.title}”: "
-                    f"{outcomes.result_line(result)}."
+                message=lambda initiative=initiative, result=result: (
+                    _("First measured result for “%(title)s”: %(result)s.")
+                    % {"title": initiative.title, "result": outcomes.result_line(result)}
                 ),
                 user_ids=[initiative.submitted_by_id, initiative.owner_id, *_watchers(initiative)],
             )
+            events.send_on_commit(
+                events.result_computed, initiative_id=initiative.pk, result_id=result.pk
+            )
             told += 1
     return told
+
+
+# What an assignment says, per role (a role's name alone would not translate into a
+# sentence: German needs "Verantwortliche(r)" and "Sponsor(in)" in different places).
+ASSIGNED_AS = {
+    "owner": gettext_lazy("You are now the owner of “%(title)s”."),
+    "sponsor": gettext_lazy("You are now the sponsor of “%(title)s”."),
+}
 
 
 def assigned(*, initiative: Initiative, role: str, user_id: int, actor_id: int) -> None:
     notify(
         initiative=initiative,
         kind=NotificationKind.ASSIGNED,
-        message=f"You are now the {role} of “{initiative.title}”.",
+        message=lambda: (
+            str(ASSIGNED_AS.get(role, gettext_lazy("You are now the %(role)s of “%(title)s”.")))
+            % {"role": role, "title": initiative.title}
+        ),
         user_ids=[user_id],
         exclude=actor_id,
     )

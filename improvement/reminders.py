@@ -5,6 +5,7 @@ import datetime as dt
 from django.conf import settings
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from improvement import notifications
 from improvement.models import ACTIVE_STAGES, Initiative, Notification, NotificationKind
@@ -35,9 +36,13 @@ def remind_stale() -> int:
         notifications.notify(
             initiative=initiative,
             kind=NotificationKind.REMINDER,
-            message=(
-                f"“{initiative.title}” has been in {initiative.get_stage_display()} for "
-                f"{days} days. Move it on, put it on hold, or say what blocks it."
+            # Written in the owner's language (a function: improvement.notifications).
+            message=lambda initiative=initiative, days=days: (
+                _(
+                    "“%(title)s” has been in %(stage)s for %(days)s days. Move it "
+                    "on, put it on hold, or say what blocks it."
+                )
+                % {"title": initiative.title, "stage": initiative.get_stage_display(), "days": days}
             ),
             user_ids=[initiative.owner_id],
         )

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext, pgettext_lazy
 
 from improvement import formatting
 from improvement.formatting import active_locale
@@ -26,6 +26,14 @@ from metrics.stats.rules import RULE_WORDS
 # The Western Electric rules as metrics.stats.rules applies them (qcc 3.0), in words
 # (translated where shown).
 CONTROL_RULES = RULE_WORDS
+# metrics.stats is pure Python (no Django), so its words are marked for the catalogue
+# here; tests/i18n/test_messages.py checks they are the same words.
+RULE_WORDS_MARKED = [
+    gettext_noop("a point beyond the 3σ control limits"),
+    gettext_noop("2 of 3 points in a row beyond 2σ on the same side of the centre line"),
+    gettext_noop("4 of 5 points in a row beyond 1σ on the same side of the centre line"),
+    gettext_noop("8 points in a row on one side of the centre line"),
+]
 # Signals listed by date on the page; the count covers them all.
 SIGNALS_LISTED = 5
 
@@ -281,12 +289,22 @@ def _chance(p: float, locale: str) -> str:
 # --- money -------------------------------------------------------------------------------------
 
 
+# The benefit types inside a sentence: lower case in English, a noun's capital in German.
+BENEFIT_KINDS = {
+    "hard": pgettext_lazy("benefit type in a sentence", "hard savings"),
+    "soft": pgettext_lazy("benefit type in a sentence", "soft savings"),
+    "avoidance": pgettext_lazy("benefit type in a sentence", "cost avoidance"),
+}
+
+
 def _benefit(words: ResultWords, result, target, locale: str) -> None:
     currency = settings.CURRENCY
     words.benefit = formatting.money_text(
         result.realized_annual_benefit, currency=currency, locale=locale
     )
-    words.benefit_kind = target.get_benefit_type_display().lower()
+    words.benefit_kind = str(BENEFIT_KINDS.get(target.benefit_type, "")) or (
+        target.get_benefit_type_display().lower()
+    )
     if result.benefit_low is not None and result.benefit_high is not None:
         low, high = formatting.money_range(
             result.benefit_low, result.benefit_high, currency=currency, locale=locale

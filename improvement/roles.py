@@ -1,17 +1,24 @@
 """Who may do what to an initiative — the design's role table, in one place.
 
-Every signed-in person may read every initiative (ideas are public inside the
-organisation, so people can support and comment). Changing one depends on the role:
+Every signed-in person may read every initiative outside private areas (ideas are
+public inside the organisation, so people can support and comment); who reads a private
+area's is improvement.visibility's one rule, which every read goes through. Changing
+one depends on the role:
 
 - contributor (anyone signed in): submits ideas; edits their own while it is submitted.
 - reviewer (permission improvement.triage_initiative): triage — scores, estimates,
-  methodology, owner, sponsor; triage moves and stage moves.
+  methodology, owner, sponsor; triage moves and stage moves. A reviewer named as an
+  area reviewer of some areas reviews only those areas' subtrees (`reviews`); one with
+  no such area reviews every initiative they may see.
 - owner / sponsor (fields on the initiative): stage moves; execution fields.
 - owner / team (fields on the initiative): targets and measurements.
 - administrator (superuser): anything.
 """
 
-from improvement.models import CLOSED_STAGES, INTAKE_STAGES, Initiative, Stage
+from django.db.models import Exists, OuterRef
+from django.db.models.functions import Length, Substr
+
+from improvement.models import CLOSED_STAGES, INTAKE_STAGES, Area, Initiative, Stage
 
 TRIAGE_PERMISSION = "improvement.triage_initiative"
 
@@ -49,6 +56,39 @@ def is_reviewer(user) -> bool:
     return user.is_active and user.has_perm(TRIAGE_PERMISSION)
 
 
+def reviews(user, initiative: Initiative) -> bool:
+    """A reviewer of this initiative: a reviewer (`is_reviewer`) whose area scopes, when
+    they have any, include the initiative's area or an area above it. The scopes are
+    asked only of a reviewer who has some (config.auth loads `reviews_areas` with the
+    user), and once per area per request."""
+    if not is_reviewer(user):
+        return False
+    if is_admin(user) or not has_area_scopes(user):
+        return True
+    cache = user.__dict__.setdefault("_reviews_area", {})
+    if initiative.area_id not in cache:
+        # One query: is the initiative's area, or one above it (a prefix of its path),
+        # an area this user reviews?
+        reviewed_above = Area.objects.filter(
+            path=Substr(OuterRef("path"), 1, Length("path")), reviewers__pk=user.pk
+        )
+        cache[initiative.area_id] = (
+            Area.objects.filter(pk=initiative.area_id).filter(Exists(reviewed_above)).exists()
+        )
+    return cache[initiative.area_id]
+
+
+def has_area_scopes(user) -> bool:
+    """Is the user an area reviewer of at least one area? (From what config.auth loaded
+    with the user, when it did.)"""
+    if user.pk is None:
+        return False
+    if hasattr(user, "reviews_areas"):
+        return user.reviews_areas
+    user.reviews_areas = Area.reviewers.through.objects.filter(user_id=user.pk).exists()
+    return user.reviews_areas
+
+
 def is_owner_or_sponsor(user, initiative: Initiative) -> bool:
     return user.pk is not None and user.pk in (initiative.owner_id, initiative.sponsor_id)
 
@@ -71,7 +111,8 @@ def editable_fields(user, initiative: Initiative) -> frozenset[str]:
 
     A gated field (`gated_fields`) is a reviewer's, and only with a reason (checked by
     the service); a closed initiative (completed, cancelled, rejected) has no other."""
-    gated = gated_fields(initiative) if is_reviewer(user) else frozenset()
+    reviewer = reviews(user, initiative)
+    gated = gated_fields(initiative) if reviewer else frozenset()
     if initiative.stage in CLOSED_STAGES:
         return gated
     if is_admin(user):
@@ -79,7 +120,7 @@ def editable_fields(user, initiative: Initiative) -> frozenset[str]:
     fields = set()
     if user.pk == initiative.submitted_by_id and initiative.stage == Stage.SUBMITTED:
         fields.update(IDEA_FIELDS)
-    if is_reviewer(user):
+    if reviewer:
         fields.update(TRIAGE_FIELDS)
         if initiative.stage in INTAKE_STAGES:
             fields.update(IDEA_FIELDS)
@@ -99,6 +140,6 @@ def can_record(user, initiative: Initiative) -> bool:
 
 def can_move(user, initiative: Initiative, *, triage: bool) -> bool:
     """Triage moves are reviewers'; stage moves are the owner's, sponsor's or a reviewer's."""
-    if is_reviewer(user):
+    if reviews(user, initiative):
         return True
     return not triage and is_owner_or_sponsor(user, initiative)

@@ -24,10 +24,14 @@ class BacklogMatrix:
         return [(Quadrant(code), n) for code, n in self.counts.items()]
 
 
-def backlog_matrix(*, order: str = "matrix", campaign_id: int | None = None) -> BacklogMatrix:
+def backlog_matrix(
+    *, order: str = "matrix", campaign_id: int | None = None, initiatives=None
+) -> BacklogMatrix:
     """The backlog (of one campaign's ideas, with `campaign_id`) on the grid, ranked in
-    `order` ("matrix" or "roi"). Ranked within what is shown: filtered before the rank."""
-    backlog = Initiative.objects.all()
+    `order` ("matrix" or "roi"). Ranked within what is shown: filtered before the rank.
+    `initiatives`: those the reader may see, of the chosen area's subtree
+    (improvement.visibility.narrowed); all without."""
+    backlog = Initiative.objects.all() if initiatives is None else initiatives
     if campaign_id is not None:
         backlog = backlog.filter(campaign_id=campaign_id)
     # Plain rows, in rank order: the page reads six fields of each idea, so building a

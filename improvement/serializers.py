@@ -51,9 +51,14 @@ class UserSerializer(serializers.ModelSerializer):
 
 
 class AreaSerializer(serializers.ModelSerializer):
+    """An area in the tree: `parent` is the id of the area it belongs to (null for a site
+    at the top), `depth` 1 at the top; `restricted` areas' initiatives are private."""
+
+    parent = serializers.IntegerField(source="parent_id", read_only=True, allow_null=True)
+
     class Meta:
         model = Area
-        fields = ["id", "name", "description"]
+        fields = ["id", "name", "description", "parent", "depth", "restricted"]
 
 
 class InitiativeSerializer(serializers.ModelSerializer):

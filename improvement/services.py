@@ -8,9 +8,11 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from config.text import clean_reason
-from improvement import notifications, roles
+from improvement import events, notifications, roles, visibility
 from improvement.models import INTAKE_STAGES, Comment, Initiative, Support
 from metrics import facts as metric_facts
 from metrics.results import stale
@@ -32,6 +34,7 @@ def submit_idea(*, actor, **fields) -> tuple[Initiative, bool]:
     initiative = Initiative(submitted_by=actor, **fields)
     initiative.full_clean()
     _check_campaign_open(initiative)
+    _check_area_visible(actor, initiative.area_id)
     same = {name: getattr(initiative, name) for name in {*roles.IDEA_FIELDS, *fields}}
     with transaction.atomic():
         # This person's submissions take turns here, on PostgreSQL. (SQLite ignores FOR
@@ -47,7 +50,15 @@ def submit_idea(*, actor, **fields) -> tuple[Initiative, bool]:
         if earlier is not None:
             return earlier, False
         initiative.save()
+        events.send_on_commit(events.idea_submitted, initiative_id=initiative.pk)
     return initiative, True
+
+
+def _check_area_visible(actor, area_id: int) -> None:
+    """An idea goes only into an area its submitter (or editor) may see: one they could
+    not follow, or a private area's they are not part of, is refused as unknown."""
+    if area_id is not None and not visibility.visible_areas(actor).filter(pk=area_id).exists():
+        raise ValidationError({"area": _("Choose one of the areas you may see.")})
 
 
 def _check_campaign_open(initiative: Initiative) -> None:
@@ -57,7 +68,10 @@ def _check_campaign_open(initiative: Initiative) -> None:
     campaign = initiative.campaign
     if campaign is not None and not campaign.is_open(on=timezone.localdate()):
         raise ValidationError(
-            {"campaign": f"The campaign “{campaign.title}” is not open for ideas today."}
+            {
+                "campaign": _("The campaign “%(title)s” is not open for ideas today.")
+                % {"title": campaign.title}
+            }
         )
 
 
@@ -78,10 +92,21 @@ def check_update(*, initiative: Initiative, actor, changes: dict, reason: str = 
     changes = {f: v for f, v in changes.items() if _value(initiative, f) != _pk(v)}
     refused = refused_fields(actor=actor, initiative=initiative, fields=changes)
     if refused:
-        raise PermissionDenied(f"You may not edit: {', '.join(refused)}.")
+        raise PermissionDenied(_("You may not edit: %(join)s.") % {"join": ", ".join(refused)})
     errors = {}
+    if "area" in changes:
+        try:
+            _check_area_visible(actor, _pk(changes["area"]))
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    for role in ("owner", "sponsor"):
+        person = changes.get(role)
+        if isinstance(person, models.Model) and not visibility.can_see(person, initiative):
+            errors[role] = _(
+                "%(name)s may not see this initiative: make them a member of its area first."
+            ) % {"name": person.get_username()}
     if "methodology" in changes and initiative.stage not in INTAKE_STAGES:
-        errors["methodology"] = "The methodology is fixed once work has started."
+        errors["methodology"] = _("The methodology is fixed once work has started.")
     gated = sorted(roles.gated_fields(initiative) & changes.keys())
     if gated and not reason.strip():
         for field in gated:
@@ -90,10 +115,10 @@ def check_update(*, initiative: Initiative, actor, changes: dict, reason: str = 
     if changed_on is not None:
         reaching = metric_facts.windows_reaching(initiative_id=initiative.pk, day=changed_on)
         if reaching:
-            errors["implemented_on"] = (
-                f"The baseline window of {', '.join(reaching)} reaches {changed_on:%Y-%m-%d}: "
-                "the change must go live after the baseline window ends."
-            )
+            errors["implemented_on"] = _(
+                "The baseline window of %(targets)s reaches %(day)s: the change must go live "
+                "after the baseline window ends."
+            ) % {"targets": ", ".join(reaching), "day": date_format(changed_on)}
     if errors:
         raise ValidationError(errors)
     return changes

@@ -4,8 +4,9 @@ from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.core.mail import send_mail
 from django.db import InterfaceError, OperationalError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from accounts.services import language_of
 from config.celery import DAILY_JOB
 from improvement.models import Notification
 from improvement.notifications import DIGEST_DUE, digest_email, email_subject
@@ -107,7 +108,10 @@ def _send_one(pk: int) -> int:
         )
         if row is None or not row.recipient.email:
             return 0
-        _send(email_subject(row), row.message, row.recipient.email)
+        # The subject in the recipient's language, as their message was written.
+        with translation.override(language_of(row.recipient)):
+            subject = email_subject(row)
+        _send(subject, row.message, row.recipient.email)
         row.emailed_at = timezone.now()
         row.save(update_fields=["emailed_at"])
         return 1
@@ -192,7 +196,8 @@ def _send_digest(user_id: int) -> int:
         )
         if not rows or not rows[0].recipient.email:
             return 0
-        subject, text = digest_email(rows)
+        with translation.override(language_of(rows[0].recipient)):
+            subject, text = digest_email(rows)
         _send(subject, text, rows[0].recipient.email)
         ids = [row.pk for row in rows]
         now = timezone.now()

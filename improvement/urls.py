@@ -44,6 +44,11 @@ urlpatterns = [
         preferences.notification_settings,
         name="notification_settings",
     ),
+    path(
+        "settings/language/",
+        preferences.language_settings,
+        name="language_settings",
+    ),
     path("help/", help_page.help_page, name="help"),
     # Browsers ask for /favicon.ico on their own (a bookmark, a tab restored, a page
     # without <link rel="icon">): to the SVG the pages name, signed in or not. Its URL is

@@ -15,8 +15,11 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from improvement import notifications, roles
+from improvement import events, notifications, roles, visibility
 from improvement.models import (
     ACTIVE_STAGES,
     Initiative,
@@ -83,60 +86,69 @@ Gate = Callable[[Attempt], list[Unmet]]
 def scored(a: Attempt) -> list[Unmet]:
     unmet = []
     if a.initiative.impact is None:
-        unmet.append(Unmet("impact_missing", "Score the impact (1–5)."))
+        unmet.append(Unmet("impact_missing", _("Score the impact (1–5).")))
     if a.initiative.effort is None:
-        unmet.append(Unmet("effort_missing", "Score the effort (1–5)."))
+        unmet.append(Unmet("effort_missing", _("Score the effort (1–5).")))
     if not a.initiative.methodology:
-        unmet.append(Unmet("methodology_missing", "Choose PDCA or DMAIC."))
+        unmet.append(Unmet("methodology_missing", _("Choose PDCA or DMAIC.")))
     return unmet
 
 
 def reason_given(a: Attempt) -> list[Unmet]:
     if a.duplicate_of is not None:
         if a.duplicate_of.pk == a.pk:
-            return [Unmet("duplicate_of_self", "An idea cannot duplicate itself.")]
+            return [Unmet("duplicate_of_self", _("An idea cannot duplicate itself."))]
         if a.duplicate_of.stage in (Stage.REJECTED, Stage.CANCELLED):
             return [
                 Unmet(
                     "duplicate_of_closed",
-                    f"#{a.duplicate_of.pk} is {a.duplicate_of.get_stage_display().lower()}: "
-                    "point to an idea that is still open.",
+                    _("#%(number)s is %(stage)s: point to an idea that is still open.")
+                    % {
+                        "number": a.duplicate_of.pk,
+                        "stage": a.duplicate_of.get_stage_display().lower(),
+                    },
                 )
             ]
         return []
     if a.note is None or a.note.strip():
         return []
-    return [Unmet("reason_missing", "Give a reason for the rejection, or the idea it duplicates.")]
+    return [
+        Unmet("reason_missing", _("Give a reason for the rejection, or the idea it duplicates."))
+    ]
 
 
 def note_given(a: Attempt) -> list[Unmet]:
     if a.note is None or a.note.strip():
         return []
-    return [Unmet("note_missing", "Add a note saying why.")]
+    return [Unmet("note_missing", _("Add a note saying why."))]
 
 
 def owner_assigned(a: Attempt) -> list[Unmet]:
     if a.initiative.owner_id is None:
-        return [Unmet("owner_missing", "Assign an owner.")]
+        return [Unmet("owner_missing", _("Assign an owner."))]
     return []
 
 
 def problem_stated(a: Attempt) -> list[Unmet]:
     if not a.initiative.problem_statement.strip():
-        return [Unmet("problem_statement_missing", "Write the problem statement.")]
+        return [Unmet("problem_statement_missing", _("Write the problem statement."))]
     return []
 
 
 def targets_defined(a: Attempt) -> list[Unmet]:
     facts = metric_facts.target_facts(initiative_id=a.pk)
     if facts.count == 0:
-        return [Unmet("targets_missing", "Add at least one target metric.")]
+        return [Unmet("targets_missing", _("Add at least one target metric."))]
     unmet = []
     if facts.without_target_value:
         names = ", ".join(facts.without_target_value)
-        unmet.append(Unmet("target_value_missing", f"Set a target value for: {names}."))
+        unmet.append(
+            Unmet(
+                "target_value_missing", _("Set a target value for: %(names)s.") % {"names": names}
+            )
+        )
     if facts.primaries != 1:
-        unmet.append(Unmet("primary_target_missing", "Mark exactly one target as primary."))
+        unmet.append(Unmet("primary_target_missing", _("Mark exactly one target as primary.")))
     return unmet
 
 
@@ -145,14 +157,15 @@ def baselines_set(a: Attempt) -> list[Unmet]:
     target value on the worsening side of what would be frozen."""
     facts = metric_facts.target_facts(initiative_id=a.pk)
     if not facts.count:
-        return [Unmet("targets_missing", "Add at least one target metric with a baseline.")]
+        return [Unmet("targets_missing", _("Add at least one target metric with a baseline."))]
     unmet = []
     if facts.without_baseline:
         names = ", ".join(facts.without_baseline)
         unmet.append(
             Unmet(
                 "baseline_missing",
-                f"Enter a baseline value, or a baseline window with measurements, for: {names}.",
+                _("Enter a baseline value, or a baseline window with measurements, for: %(names)s.")
+                % {"names": names},
             )
         )
     unmet += [Unmet("target_worsening", problem) for problem in facts.worsening]
@@ -172,7 +185,7 @@ def root_cause_recorded(a: Attempt) -> list[Unmet]:
     return [
         Unmet(
             "root_cause_missing",
-            "Record the root cause, or verify one on the 5-why or the fishbone.",
+            _("Record the root cause, or verify one on the 5-why or the fishbone."),
         )
     ]
 
@@ -180,12 +193,13 @@ def root_cause_recorded(a: Attempt) -> list[Unmet]:
 def change_measured(a: Attempt) -> list[Unmet]:
     implemented_on = a.initiative.implemented_on
     if implemented_on is None:
-        return [Unmet("implemented_on_missing", "Set the date the change went live.")]
+        return [Unmet("implemented_on_missing", _("Set the date the change went live."))]
     if not metric_facts.has_measurement_since(initiative_id=a.pk, day=implemented_on):
         return [
             Unmet(
                 "post_change_measurement_missing",
-                f"Record a measurement of the primary target on or after {implemented_on}.",
+                _("Record a measurement of the primary target on or after %(day)s.")
+                % {"day": date_format(implemented_on)},
             )
         ]
     return []
@@ -194,13 +208,16 @@ def change_measured(a: Attempt) -> list[Unmet]:
 def result_computed(a: Attempt) -> list[Unmet]:
     implemented_on = a.initiative.implemented_on
     if implemented_on is None:
-        return [Unmet("implemented_on_missing", "Set the date the change went live.")]
+        return [Unmet("implemented_on_missing", _("Set the date the change went live."))]
     if not metric_facts.has_post_change_result(initiative_id=a.pk, since=implemented_on):
         return [
             Unmet(
                 "result_missing",
-                f"No result from data on or after {implemented_on} yet: results are computed "
-                "when measurements are recorded, and every night.",
+                _(
+                    "No result from data on or after %(day)s yet: results are computed when "
+                    "measurements are recorded, and every night."
+                )
+                % {"day": date_format(implemented_on)},
             )
         ]
     return []
@@ -208,13 +225,13 @@ def result_computed(a: Attempt) -> list[Unmet]:
 
 def control_plan_recorded(a: Attempt) -> list[Unmet]:
     if not a.initiative.control_plan.strip():
-        return [Unmet("control_plan_missing", "Record the control plan.")]
+        return [Unmet("control_plan_missing", _("Record the control plan."))]
     return []
 
 
 def decision_recorded(a: Attempt) -> list[Unmet]:
     if not a.initiative.decision_note.strip():
-        return [Unmet("decision_note_missing", "Record the decision: adopt, adapt or abandon.")]
+        return [Unmet("decision_note_missing", _("Record the decision: adopt, adapt or abandon."))]
     return []
 
 
@@ -237,11 +254,15 @@ def stage_actions_closed(a: Attempt) -> list[Unmet]:
     named = ", ".join(f"“{title}”" for title in still_open[:ACTIONS_NAMED])
     more = len(still_open) - ACTIONS_NAMED
     if more > 0:
-        named += f" and {more} more"
+        named = ngettext("%(named)s and %(more)d more", "%(named)s and %(more)d more", more) % {
+            "named": named,
+            "more": more,
+        }
     return [
         Unmet(
             "stage_actions_open",
-            f"Mark the {Stage(stage).label} stage's open action items done or cancelled: {named}.",
+            _("Mark the %(stage)s stage's open action items done or cancelled: %(named)s.")
+            % {"stage": Stage(stage).label, "named": named},
         )
     ]
 
@@ -390,13 +411,20 @@ def find_move(initiative: Initiative, to: str) -> Move:
             return move
     source = Stage(initiative.stage).label
     target = Stage(to).label if to in Stage.values else f"“{to}”"
-    raise MoveRefused([Unmet("move_not_allowed", f"{source} cannot move to {target}.")])
+    raise MoveRefused(
+        [
+            Unmet(
+                "move_not_allowed",
+                _("%(source)s cannot move to %(target)s.") % {"source": source, "target": target},
+            )
+        ]
+    )
 
 
 def permission_unmet(move: Move) -> Unmet:
     if move.is_triage:
-        return Unmet("not_permitted", "Only reviewers can triage or reject ideas.")
-    return Unmet("not_permitted", "Only the owner, the sponsor or a reviewer can move this.")
+        return Unmet("not_permitted", _("Only reviewers can triage or reject ideas."))
+    return Unmet("not_permitted", _("Only the owner, the sponsor or a reviewer can move this."))
 
 
 @dataclass(frozen=True)
@@ -444,6 +472,10 @@ def move(
     A note longer than the history's column allows raises ValidationError (HTTP 400)."""
     note = note.strip()
     _check_note(note)
+    # The original must be one the actor may see: a private area's idea is no one's to
+    # point at (and its title would be told to the duplicate's people).
+    if duplicate_of is not None and not visibility.can_see(actor, duplicate_of):
+        raise ValidationError({"duplicate_of": _("There is no such initiative.")})
     with transaction.atomic():
         locked = Initiative.objects.select_for_update().get(pk=initiative.pk)
         chosen = find_move(locked, to)
@@ -469,6 +501,7 @@ def move(
             cycle=locked.cycle,
         )
         notifications.stage_moved(transition=transition)
+        events.send_on_commit(events.stage_moved, transition_id=transition.pk)
         if not chosen.is_triage:
             # Results and ledger rows follow the stage (a completion, a new cycle), on
             # every deployment: without a broker the job runs when this commits.

@@ -3,6 +3,8 @@
 import datetime as dt
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, mixins, status, viewsets
@@ -12,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.celery import enqueue_on_commit
-from improvement import roles
+from improvement import roles, visibility
 from improvement.models import Initiative
 from metrics import services
 from metrics.filters import MeasurementFilter, QuarterlyResultFilter
@@ -40,10 +42,12 @@ from metrics.tasks import measure_results
 AS_OF_PARAMETER = OpenApiParameter(
     "as_of",
     OpenApiTypes.DATE,
-    description="The result in force on this date (YYYY-MM-DD) instead of the latest.",
+    description=gettext_lazy(
+        "The result in force on this date (YYYY-MM-DD) instead of the latest."
+    ),
 )
 REASON_PARAMETER = OpenApiParameter(
-    "reason", str, description="Why: kept in the history (required for a correction)."
+    "reason", str, description=gettext_lazy("Why: kept in the history (required for a correction).")
 )
 
 
@@ -80,7 +84,9 @@ class InitiativeTargetsView(generics.ListCreateAPIView):
     filter_backends = []
 
     def initiative(self) -> Initiative:
-        return get_object_or_404(Initiative, pk=self.kwargs["pk"])
+        return get_object_or_404(
+            visibility.visible_initiatives(self.request.user), pk=self.kwargs["pk"]
+        )
 
     def get_queryset(self):
         return self.initiative().targets.order_by("id")
@@ -109,9 +115,12 @@ class TargetViewSet(
     serializer_class = TargetSerializer
     queryset = Target.objects.select_related("initiative")
 
+    def get_queryset(self):
+        return visibility.visible(super().get_queryset(), self.request.user)
+
     def partial_update(self, request, pk=None):
         target = self.get_object()
-        correcting = target.is_frozen and roles.is_reviewer(request.user)
+        correcting = target.is_frozen and roles.reviews(request.user, target.initiative)
         if not (roles.can_record(request.user, target.initiative) or correcting):
             self.permission_denied(request, "Only the owner and the team can change targets.")
         serializer = self.get_serializer(target, data=request.data, partial=True)
@@ -139,7 +148,7 @@ class TargetViewSet(
             try:
                 day = dt.date.fromisoformat(as_of)
             except ValueError:
-                raise ValidationError({"as_of": ["Give a date as YYYY-MM-DD."]}) from None
+                raise ValidationError({"as_of": [_("Give a date as YYYY-MM-DD.")]}) from None
             results = results.filter(as_of__lte=day)
             missing = f"This target had no result yet on {day:%Y-%m-%d}."
         else:
@@ -167,6 +176,9 @@ class MeasurementViewSet(
     queryset = Measurement.objects.select_related("target__initiative", "target__metric").order_by(
         "target_id", "observed_at"
     )
+
+    def get_queryset(self):
+        return visibility.visible(super().get_queryset(), self.request.user, "target__initiative")
 
     @extend_schema(request=MeasurementCorrectionSerializer, responses=MeasurementSerializer)
     def partial_update(self, request, pk=None):
@@ -201,7 +213,12 @@ class MeasurementViewSet(
         many = isinstance(request.data, list)
         if many and not 1 <= len(request.data) <= services.MAX_BATCH:
             raise ValidationError(
-                {"non_field_errors": [f"Send between 1 and {services.MAX_BATCH} measurements."]}
+                {
+                    "non_field_errors": [
+                        _("Send between 1 and %(MAX_BATCH)s measurements.")
+                        % {"MAX_BATCH": services.MAX_BATCH}
+                    ]
+                }
             )
         items = request.data if many else [request.data]
         ids = {parse_id(item.get("target")) for item in items if isinstance(item, dict)}
@@ -225,8 +242,10 @@ class RecomputeView(APIView):
 
     @extend_schema(request=None, responses={202: None})
     def post(self, request, pk):
-        initiative = get_object_or_404(Initiative, pk=pk)
-        if not (roles.can_record(request.user, initiative) or roles.is_reviewer(request.user)):
+        initiative = get_object_or_404(visibility.visible_initiatives(request.user), pk=pk)
+        if not (
+            roles.can_record(request.user, initiative) or roles.reviews(request.user, initiative)
+        ):
             self.permission_denied(
                 request, "Only the owner, the team or a reviewer can recompute results."
             )
@@ -241,7 +260,8 @@ class QuarterlyResultViewSet(
     mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
-    """The ledger: read by anyone signed in; `PATCH` the validated benefit and note of
+    """The ledger: read by anyone signed in, the rows of the initiatives they may see
+    (`?area=` an area and everything under it); `PATCH` the validated benefit and note of
     an open quarter's row (reviewers; 409 once the quarter is closed)."""
 
     http_method_names = ["get", "patch", "head", "options"]
@@ -249,10 +269,11 @@ class QuarterlyResultViewSet(
     filterset_class = QuarterlyResultFilter
 
     def get_queryset(self):
-        return (
+        return visibility.visible(
             QuarterlyResult.objects.select_related("initiative")
             .with_closed()
-            .order_by("-year", "-quarter", "initiative_id")
+            .order_by("-year", "-quarter", "initiative_id"),
+            self.request.user,
         )
 
     @extend_schema(
@@ -260,9 +281,12 @@ class QuarterlyResultViewSet(
         responses={200: QuarterlyResultSerializer, 409: OpenApiTypes.OBJECT},
     )
     def partial_update(self, request, pk=None):
+        # The row first: one the caller may not see is not found (404), whoever asks.
+        row = self.get_object()
         if not roles.is_reviewer(request.user):
             self.permission_denied(request, "Only reviewers validate benefits.")
-        row = self.get_object()
+        if not roles.reviews(request.user, row.initiative):
+            self.permission_denied(request, "Only reviewers of its area validate its benefit.")
         serializer = QuarterlyResultReviewSerializer(row, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         changes = serializer.validated_data

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class MetricsConfig(AppConfig):
     name = "metrics"
-    verbose_name = "Metrics and results"
+    verbose_name = _("Metrics and results")
 
     def ready(self):
         # Register this app's Celery tasks in every process, not only in a worker: the

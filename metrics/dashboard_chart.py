@@ -16,6 +16,10 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
 from metrics.periods import previous_quarter, quarter_of
 from metrics.run_chart import _scale  # the run chart's y axis: round steps, labels as 12.5k
 
@@ -28,9 +32,9 @@ QUARTERS = 6  # how many quarters the benefit chart shows, this one and the five
 # not these. Unproven is drawn hollow, so it reads apart from proven without colour.
 SERIES = [
     # (the figure's key, its name, css class, fill, stroke)
-    ("computed", "Proven", "proven", "#1e7d32", "#1e7d32"),
-    ("unproven", "Unproven", "unproven", "#ffffff", "#9a6700"),
-    ("validated", "Validated", "validated", "#1f5fbf", "#1f5fbf"),
+    ("computed", gettext_lazy("Proven"), "proven", "#1e7d32", "#1e7d32"),
+    ("unproven", gettext_lazy("Unproven"), "unproven", "#ffffff", "#9a6700"),
+    ("validated", gettext_lazy("Validated"), "validated", "#1f5fbf", "#1f5fbf"),
 ]
 PIPELINE_FILL = "#1f5fbf"
 
@@ -133,7 +137,7 @@ def benefit_chart(figures: list[dict], *, current: tuple[int, int]) -> BenefitCh
                     kind=kind,
                     fill=fill,
                     stroke=stroke,
-                    title=f"{name}: {label.lower()} {value:,.0f}",
+                    title=f"{name}: {str(label).lower()} {_whole(value)}",
                     value=value,
                 )
             )
@@ -149,13 +153,17 @@ def benefit_chart(figures: list[dict], *, current: tuple[int, int]) -> BenefitCh
         legend=_legend(),
         rows=rows,
         zero_y=zero_y,
-        title=f"Benefit booked per quarter, {first} to {last}",
+        title=_("Benefit booked per quarter, %(first)s to %(last)s")
+        % {"first": first, "last": last},
         description=(
-            "For each quarter, three bars side by side: the proven benefit (solid green: "
-            "quarters whose change is statistically significant), the unproven benefit "
-            "(hollow amber: not significant yet) and the benefit validated by reviewers "
-            "(solid blue; no bar before a review). The figures are in the table after "
-            "the chart."
+            _(
+                "For each quarter, three bars side by side: the proven benefit "
+                "(solid green: quarters whose change is statistically "
+                "significant), the unproven benefit (hollow amber: not "
+                "significant yet) and the benefit validated by reviewers (solid "
+                "blue; no bar before a review). The figures are in the table "
+                "after the chart."
+            )
         ),
         left=B_LEFT,
         plot_right=plot_right,
@@ -167,15 +175,23 @@ def benefit_chart(figures: list[dict], *, current: tuple[int, int]) -> BenefitCh
     )
 
 
+def _whole(value) -> str:
+    """An amount in whole units, grouped as the active language groups: 1,234 / 1.234."""
+    return number_format(round(value), force_grouping=True)
+
+
 def _quarter_name(figure: dict, *, current: tuple[int, int]) -> str:
     name = f"{figure['year']} Q{figure['quarter']}"
-    return f"{name} (to date)" if (figure["year"], figure["quarter"]) == current else name
+    if (figure["year"], figure["quarter"]) == current:
+        return _("%(quarter)s (to date)") % {"quarter": name}
+    return name
 
 
 def _legend() -> list[dict]:
     """The series' names in a row above the plot, each after its swatch."""
     items, x = [], 8.0
-    for _, label, _, fill, stroke in SERIES:
+    for _key, name, _value, fill, stroke in SERIES:
+        label = str(name)  # in the active language: its length places the next item
         items.append({"x": x, "text_x": x + 24, "fill": fill, "stroke": stroke, "text": label})
         x += 24 + len(label) * CHAR + 20
     return items
@@ -199,7 +215,6 @@ def pipeline_chart(counts: list[tuple[str, int]]) -> PipelineChart | None:
     for i, (label, count) in enumerate(held):
         top = P_TOP + i * ROW
         width = round(count / most * span, 1)
-        plural = "" if count == 1 else "s"
         bars.append(
             Bar(
                 x=P_LEFT,
@@ -209,7 +224,10 @@ def pipeline_chart(counts: list[tuple[str, int]]) -> PipelineChart | None:
                 kind="stage",
                 fill=PIPELINE_FILL,
                 stroke=PIPELINE_FILL,
-                title=f"{label}: {count} initiative{plural}",
+                title=ngettext(
+                    "%(stage)s: %(count)d initiative", "%(stage)s: %(count)d initiatives", count
+                )
+                % {"stage": label, "count": count},
                 value=count,
             )
         )
@@ -217,17 +235,21 @@ def pipeline_chart(counts: list[tuple[str, int]]) -> PipelineChart | None:
             {"label": label, "count": count, "y": top + ROW / 2, "count_x": P_LEFT + width + 6}
         )
     total = sum(count for _, count in held)
-    in_stages = f"{len(held)} stage{'' if len(held) == 1 else 's'}"
+    in_stages = ngettext("%(count)d stage", "%(count)d stages", len(held)) % {"count": len(held)}
     return PipelineChart(
         width=WIDTH,
         height=P_TOP * 2 + ROW * len(held),
         bars=bars,
         rows=rows,
-        title=f"Initiatives per stage: {total} in {in_stages}",
+        title=_("Initiatives per stage: %(total)s in %(in_stages)s")
+        % {"total": total, "in_stages": in_stages},
         description=(
-            "One bar per stage that holds initiatives, in the workflow's order, its length "
-            "the number of initiatives in the stage; stages without any are left out. The "
-            "figures are in the table after the chart."
+            _(
+                "One bar per stage that holds initiatives, in the workflow's "
+                "order, its length the number of initiatives in the stage; "
+                "stages without any are left out. The figures are in the table "
+                "after the chart."
+            )
         ),
         left=P_LEFT,
         label_x=P_LEFT - 8,

@@ -2,8 +2,11 @@ import datetime as dt
 
 import django_filters
 from django import forms
+from django.utils.translation import gettext as _
+from django_filters.constants import EMPTY_VALUES
 from django_filters.fields import IsoDateTimeField
 
+from improvement import visibility
 from improvement.models import Area
 from metrics.ids import parse_id
 from metrics.models import Measurement, QuarterlyResult, ResultStatus
@@ -52,6 +55,40 @@ class StrictModelChoiceFilter(django_filters.ModelChoiceFilter):
     field_class = StrictModelChoiceField
 
 
+def visible_areas_of(request):
+    """The areas an area filter offers and accepts: those the caller may see
+    (improvement.visibility), in tree order; every area without a request."""
+    if request is None:
+        return Area.objects.all()
+    return visibility.visible_areas(request.user)
+
+
+class AreaTreeField(StrictModelChoiceField):
+    """An area by id; its choices are named indented by depth, so a select shows the tree."""
+
+    def label_from_instance(self, obj):
+        return obj.label
+
+
+class AreaSubtreeFilter(StrictModelChoiceFilter):
+    """An area and every area under it: a site's figures roll up its departments and
+    lines (one `path LIKE 'prefix%'` on the area's index). `initiative` is the lookup
+    from the filtered model to its initiative ("" for initiatives). Additive: the
+    parameter is still one area's id."""
+
+    field_class = AreaTreeField
+
+    def __init__(self, *, initiative: str = "initiative", **kwargs):
+        self.initiative = initiative
+        kwargs.setdefault("queryset", visible_areas_of)
+        super().__init__(**kwargs)
+
+    def filter(self, qs, value):
+        if value in EMPTY_VALUES:
+            return qs
+        return visibility.in_subtree(qs, value, self.initiative)
+
+
 class InstantField(IsoDateTimeField):
     """An ISO 8601 date-time, in UTC: PostgreSQL refuses UTC offsets beyond ±15:59, which
     Python accepts."""
@@ -61,7 +98,7 @@ class InstantField(IsoDateTimeField):
         try:
             return None if when is None else when.astimezone(dt.UTC)
         except OverflowError:
-            raise forms.ValidationError("This time is out of range.", code="invalid") from None
+            raise forms.ValidationError(_("This time is out of range."), code="invalid") from None
 
 
 class InstantFilter(django_filters.IsoDateTimeFilter):
@@ -81,7 +118,7 @@ class MeasurementFilter(django_filters.FilterSet):
 class QuarterlyResultFilter(django_filters.FilterSet):
     year = YearFilter()
     quarter = django_filters.ChoiceFilter(choices=[(q, f"Q{q}") for q in range(1, 5)])
-    area = StrictModelChoiceFilter(field_name="initiative__area", queryset=Area.objects.all())
+    area = AreaSubtreeFilter(initiative="initiative")
     status = django_filters.ChoiceFilter(choices=ResultStatus.choices)
 
     class Meta:

@@ -7,6 +7,8 @@ import re
 from django import forms
 from django.utils import timezone
 from django.utils.dateparse import date_re, datetime_re, parse_date, parse_datetime
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from metrics.ids import parse_id
 from metrics.models import (
@@ -49,7 +51,10 @@ class TargetForm(forms.ModelForm):
             "value_per_unit",
             "benefit_type",
         ]
-        labels = {"is_primary": "Primary target", "value_per_unit": "Money per unit per year"}
+        labels = {
+            "is_primary": gettext_lazy("Primary target"),
+            "value_per_unit": gettext_lazy("Money per unit per year"),
+        }
         widgets = {
             "baseline_start": forms.DateInput(attrs={"type": "date"}),
             "baseline_end": forms.DateInput(attrs={"type": "date"}),
@@ -91,7 +96,10 @@ def read_when(text: str) -> dt.datetime:
     text = text.strip()
     if not text.isascii():
         # Django's patterns read "\d" as any script's digits: "２０２６-03-01" would pass.
-        raise BadCell(f"“{text}” is not a date{digits_hint(text)} ({DATE_FORMATS}).")
+        raise BadCell(
+            _("“%(text)s” is not a date%(digits_hint)s (%(DATE_FORMATS)s).")
+            % {"text": text, "digits_hint": digits_hint(text), "DATE_FORMATS": DATE_FORMATS}
+        )
     try:
         when = parse_datetime(text)
         if when is None:
@@ -99,9 +107,15 @@ def read_when(text: str) -> dt.datetime:
             when = None if day is None else dt.datetime.combine(day, dt.time.min)
     except ValueError:
         # Well-formed but impossible: Django raises where it would answer None.
-        raise BadCell(f"“{text}” is not a date: {_impossible(text)}.") from None
+        raise BadCell(
+            _("“%(text)s” is not a date: %(impossible)s.")
+            % {"text": text, "impossible": _impossible(text)}
+        ) from None
     if when is None:
-        raise BadCell(f"“{text}” is not a date ({DATE_FORMATS}).")
+        raise BadCell(
+            _("“%(text)s” is not a date (%(DATE_FORMATS)s).")
+            % {"text": text, "DATE_FORMATS": DATE_FORMATS}
+        )
     return timezone.make_aware(when) if timezone.is_naive(when) else when
 
 
@@ -149,10 +163,16 @@ def read_number(text: str, *, decimal_comma: bool = False) -> float:
     if decimal_comma and spelled.count(",") == 1 and "." not in spelled:
         spelled = spelled.replace(",", ".")
     if not NUMBER.fullmatch(spelled):
-        raise BadCell(f"“{text}” is not a number{digits_hint(text)}.")
+        raise BadCell(
+            _("“%(text)s” is not a number%(digits_hint)s.")
+            % {"text": text, "digits_hint": digits_hint(text)}
+        )
     value = float(spelled)
     if not math.isfinite(value):  # 1e400
-        raise BadCell(f"“{text}” is out of range: {_sentence(VALUE_RANGE_MESSAGE)}")
+        raise BadCell(
+            _("“%(text)s” is out of range: %(sentence)s")
+            % {"text": text, "sentence": _sentence(VALUE_RANGE_MESSAGE)}
+        )
     return value
 
 
@@ -161,7 +181,10 @@ def read_value(text: str, *, decimal_comma: bool = False) -> float:
     paste names it in the same pass as its other lines' problems."""
     value = read_number(text, decimal_comma=decimal_comma)
     if abs(value) > MAX_VALUE:
-        raise BadCell(f"“{text.strip()}” is out of range: {_sentence(VALUE_RANGE_MESSAGE)}")
+        raise BadCell(
+            _("“%(strip)s” is out of range: %(sentence)s")
+            % {"strip": text.strip(), "sentence": _sentence(VALUE_RANGE_MESSAGE)}
+        )
     return value
 
 
@@ -188,7 +211,9 @@ class PlainNumberMixin:
         if isinstance(value, str) and value.strip():
             if digits_hint(value):
                 raise forms.ValidationError(
-                    f"“{value.strip()}” is not a number{digits_hint(value)}.", code="invalid"
+                    _("“%(strip)s” is not a number%(digits_hint)s.")
+                    % {"strip": value.strip(), "digits_hint": digits_hint(value)},
+                    code="invalid",
                 )
             if not NUMBER.fullmatch(value.strip()):
                 raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
@@ -236,11 +261,12 @@ def _why_not_a_date(text: str) -> str:
 
 class MeasurementForm(forms.Form):
     observed_at = WhenField(
-        label="Observed at", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+        label=gettext_lazy("Observed at"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
-    value = ValueField(label="Value")
+    value = ValueField(label=gettext_lazy("Value"))
     sample_size = SampleSizeField(
-        label="Sample size", min_value=1, max_value=MAX_SAMPLE_SIZE, required=False
+        label=gettext_lazy("Sample size"), min_value=1, max_value=MAX_SAMPLE_SIZE, required=False
     )
 
     def clean_observed_at(self):
@@ -270,10 +296,12 @@ class BulkMeasurementForm(forms.Form):
     Every problem of every line is named, each on its own; nothing is saved if one is bad."""
 
     rows = forms.CharField(
-        label="Paste measurements (date or date-time, value, optional sample size)",
+        label=gettext_lazy("Paste measurements (date or date-time, value, optional sample size)"),
         help_text=(
-            "One per line, separated by commas, semicolons or tabs (as a spreadsheet "
-            "copies them); a header line is skipped."
+            gettext_lazy(
+                "One per line, separated by commas, semicolons or tabs (as a "
+                "spreadsheet copies them); a header line is skipped."
+            )
         ),
         max_length=MAX_PASTE_LENGTH,
         # Unstripped, so the line numbers are those of the text as pasted.
@@ -290,7 +318,9 @@ class BulkMeasurementForm(forms.Form):
         # The line limit before any line is parsed, as the API counts a list's items first
         # (a header line may come on top).
         if len(lines) > MAX_BATCH + 1:
-            raise forms.ValidationError(f"Paste at most {MAX_BATCH} measurements at a time.")
+            raise forms.ValidationError(
+                _("Paste at most %(MAX_BATCH)s measurements at a time.") % {"MAX_BATCH": MAX_BATCH}
+            )
         delimiter = _delimiter(line for _, line in lines)
         latest = end_of_today()
         items, errors = [], []
@@ -305,9 +335,11 @@ class BulkMeasurementForm(forms.Form):
         if errors:
             raise forms.ValidationError(errors)
         if not items:
-            raise forms.ValidationError("Paste at least one measurement.")
+            raise forms.ValidationError(_("Paste at least one measurement."))
         if len(items) > MAX_BATCH:
-            raise forms.ValidationError(f"Paste at most {MAX_BATCH} measurements at a time.")
+            raise forms.ValidationError(
+                _("Paste at most %(MAX_BATCH)s measurements at a time.") % {"MAX_BATCH": MAX_BATCH}
+            )
         return items
 
 
@@ -403,7 +435,7 @@ def reason_field(*, always: bool, help_text: str) -> forms.CharField:
     one is needed, in its own words, on this field. `always`: the browser asks for one
     (the service always will)."""
     return forms.CharField(
-        label="Reason",
+        label=_("Reason"),
         max_length=REASON_MAX_LENGTH,
         required=False,
         help_text=help_text,
@@ -423,7 +455,7 @@ class TargetEditForm(TargetForm):
             if frozen and not reviewer and name in self.fields:
                 self.fields[name].disabled = True
         if frozen and reviewer:
-            help_text = "Required to correct a frozen baseline: it is kept in the history."
+            help_text = _("Required to correct a frozen baseline: it is kept in the history.")
         else:
             help_text = "Optional: kept in the history."
         self.fields["reason"] = reason_field(always=frozen and reviewer, help_text=help_text)
@@ -445,7 +477,7 @@ class MeasurementCorrectionForm(MeasurementForm):
             attrs={"type": "datetime-local", "step": "1"}, format="%Y-%m-%dT%H:%M:%S"
         )
         self.fields["reason"] = reason_field(
-            always=True, help_text="Why it was wrong: kept in the history."
+            always=True, help_text=_("Why it was wrong: kept in the history.")
         )
 
     def changes(self) -> dict:
@@ -464,5 +496,5 @@ class DeletionForm(forms.Form):
 
     def __init__(self, *args, always: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
-        help_text = "Kept in the history." if always else "Optional: kept in the history."
+        help_text = _("Kept in the history.") if always else _("Optional: kept in the history.")
         self.fields["reason"] = reason_field(always=always, help_text=help_text)

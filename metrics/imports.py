@@ -21,8 +21,9 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.utils.translation import gettext as _
 
-from improvement.models import Initiative
+from improvement import visibility
 from metrics import services
 from metrics.forms import (
     BadCell,
@@ -92,7 +93,9 @@ def _read_csv(upload) -> list[list[str]]:
     try:
         text = upload.read().decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise FileUnreadable("The file is neither an XLSX workbook nor UTF-8 CSV text.") from None
+        raise FileUnreadable(
+            _("The file is neither an XLSX workbook nor UTF-8 CSV text.")
+        ) from None
     delimiter = _delimiter(text.split("\n", 1)[0])
     try:
         return [
@@ -100,7 +103,7 @@ def _read_csv(upload) -> list[list[str]]:
             for line in csv.reader(io.StringIO(text), delimiter=delimiter)
         ]
     except csv.Error:  # a cell of more than 128 KiB
-        raise FileUnreadable("The file is not a CSV table: a cell is far too long.") from None
+        raise FileUnreadable(_("The file is not a CSV table: a cell is far too long.")) from None
 
 
 def _delimiter(header: str) -> str:
@@ -121,7 +124,7 @@ def _read_xlsx(upload) -> list[list[str]]:
     try:
         book = load_workbook(upload, read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds for a damaged or foreign file
-        raise FileUnreadable("The file could not be read as an XLSX workbook.") from None
+        raise FileUnreadable(_("The file could not be read as an XLSX workbook.")) from None
     try:
         sheet = book.worksheets[0]
         return [[_xlsx_text(v) for v in line] for line in sheet.iter_rows(values_only=True)]
@@ -153,7 +156,7 @@ def check(table: list[list[str]], *, actor, dry_run: bool) -> Outcome:
     records = _records(table, outcome)
     if not records or len(records) > MAX_BATCH:
         return outcome
-    targets = _resolve(records, outcome)
+    targets = _resolve(records, outcome, actor=actor)
     bad_rows = {problem.row for problem in outcome.problems}
     first_row: dict[tuple, int] = {}
     for record in records:
@@ -256,16 +259,18 @@ def _parse(number: int, cells: dict, *, latest: dt.datetime) -> tuple[dict, list
     return item, problems
 
 
-def _resolve(records, outcome) -> dict[int, Target]:
+def _resolve(records, outcome, *, actor) -> dict[int, Target]:
     """Each row's target, from its initiative (id or title) and metric name, in four
     queries whatever the number of rows (the fourth reads the initiatives' teams, for the
-    service's role check). Titles and names match ignoring letter case."""
+    service's role check). Titles and names match ignoring letter case. An initiative the
+    actor may not see (improvement.visibility) is as unknown as one that does not exist."""
     # An id in the digits 0–9 (metrics.ids): str.isdigit() also says yes to "²" and "１２".
     ids = {parse_id(r["cells"]["initiative"]) for r in records} - {None}
     titles = {r["cells"]["initiative"].lower() for r in records}
     names = {r["cells"]["metric"].lower() for r in records}
     initiatives = list(
-        Initiative.objects.annotate(lower_title=Lower("title"))
+        visibility.visible_initiatives(actor)
+        .annotate(lower_title=Lower("title"))
         .filter(Q(pk__in=ids) | Q(lower_title__in=titles))
         .values_list("pk", "lower_title")
     )

@@ -12,8 +12,12 @@ from django.db.models.functions import Now
 from django.db.models.signals import pre_delete
 from django.dispatch import receiver
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from config.choices import TextChoices
 from improvement.models import Initiative, Pillar
 
 # The largest finite double. `BETWEEN -MAX AND MAX` refuses ±Infinity everywhere and NaN
@@ -57,55 +61,55 @@ def finite_constraints(model: str, *fields: str, nullable: bool = True) -> list:
     ]
 
 
-class Direction(models.TextChoices):
-    HIGHER_IS_BETTER = "higher_is_better", "Higher is better"
-    LOWER_IS_BETTER = "lower_is_better", "Lower is better"
+class Direction(TextChoices):
+    HIGHER_IS_BETTER = "higher_is_better", _("Higher is better")
+    LOWER_IS_BETTER = "lower_is_better", _("Lower is better")
 
 
-class ChartKind(models.TextChoices):
-    INDIVIDUALS = "individuals", "Individuals (XmR)"
-    PROPORTION = "proportion", "Proportion (p-chart)"
+class ChartKind(TextChoices):
+    INDIVIDUALS = "individuals", _("Individuals (XmR)")
+    PROPORTION = "proportion", _("Proportion (p-chart)")
 
 
-class BenefitType(models.TextChoices):
-    HARD = "hard", "Hard savings"
-    SOFT = "soft", "Soft savings"
-    AVOIDANCE = "avoidance", "Cost avoidance"
+class BenefitType(TextChoices):
+    HARD = "hard", _("Hard savings")
+    SOFT = "soft", _("Soft savings")
+    AVOIDANCE = "avoidance", _("Cost avoidance")
 
 
-class BaselineSource(models.TextChoices):
-    MANUAL = "manual", "Entered by hand"
-    WINDOW = "window", "Mean of measurements in the window"
+class BaselineSource(TextChoices):
+    MANUAL = "manual", _("Entered by hand")
+    WINDOW = "window", _("Mean of measurements in the window")
 
 
-class MeasurementSource(models.TextChoices):
-    WEB = "web", "Web"
-    API = "api", "API"
-    IMPORT = "import", "Import"
+class MeasurementSource(TextChoices):
+    WEB = "web", _("Web")
+    API = "api", _("API")
+    IMPORT = "import", _("Import")
 
 
-class ResultStatus(models.TextChoices):
-    NO_DATA = "no_data", "No data"
-    ACHIEVED = "achieved", "Achieved"
-    IMPROVING = "improving", "Improving"
-    AT_RISK = "at_risk", "At risk"
-    REGRESSED = "regressed", "Regressed"
+class ResultStatus(TextChoices):
+    NO_DATA = "no_data", _("No data")
+    ACHIEVED = "achieved", _("Achieved")
+    IMPROVING = "improving", _("Improving")
+    AT_RISK = "at_risk", _("At risk")
+    REGRESSED = "regressed", _("Regressed")
     # Data after the change, but no test could run yet (too few points, no reference).
-    INSUFFICIENT_DATA = "insufficient_data", "Not enough data yet"
+    INSUFFICIENT_DATA = "insufficient_data", _("Not enough data yet")
     # The target's data could not be computed (a row no rule should have let in); the
     # result's `error` says why, and the other targets' results are written regardless.
-    ERROR = "error", "Could not be computed"
+    ERROR = "error", _("Could not be computed")
 
 
-class StatisticalTest(models.TextChoices):
+class StatisticalTest(TextChoices):
     """The test behind a result's p-value (metrics.results.figures)."""
 
-    WELCH = "welch_t", "Welch's two-sample t-test"
-    ONE_SAMPLE_T = "one_sample_t", "One-sample t-test against the typed baseline"
-    TWO_PROPORTION_Z = "two_proportion_z", "Two-proportion z-test on pooled counts"
-    FISHER_EXACT = "fisher_exact", "Fisher's exact test on pooled counts"
-    ONE_PROPORTION_Z = "one_proportion_z", "One-proportion z-test against the typed baseline"
-    BINOMIAL_EXACT = "binomial_exact", "Exact binomial test against the typed baseline"
+    WELCH = "welch_t", _("Welch's two-sample t-test")
+    ONE_SAMPLE_T = "one_sample_t", _("One-sample t-test against the typed baseline")
+    TWO_PROPORTION_Z = "two_proportion_z", _("Two-proportion z-test on pooled counts")
+    FISHER_EXACT = "fisher_exact", _("Fisher's exact test on pooled counts")
+    ONE_PROPORTION_Z = "one_proportion_z", _("One-proportion z-test against the typed baseline")
+    BINOMIAL_EXACT = "binomial_exact", _("Exact binomial test against the typed baseline")
 
 
 class Metric(models.Model):
@@ -113,7 +117,7 @@ class Metric(models.Model):
 
     name = models.CharField(max_length=120, unique=True)
     description = text_field(blank=True)
-    unit = models.CharField(max_length=40, help_text="e.g. hours, %, EUR, points.")
+    unit = models.CharField(max_length=40, help_text=_("e.g. hours, %, EUR, points."))
     direction = models.CharField(max_length=20, choices=Direction.choices)
     pillar = models.CharField(max_length=20, choices=Pillar.choices)
     chart_kind = models.CharField(
@@ -183,7 +187,7 @@ class Target(models.Model):
     baseline_end = models.DateField(null=True, blank=True)
     baseline_source = models.CharField(max_length=10, choices=BaselineSource.choices, blank=True)
     baseline_n = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Measurements the baseline was computed from."
+        null=True, blank=True, help_text=_("Measurements the baseline was computed from.")
     )
     frozen_at = models.DateTimeField(null=True, blank=True)
     frozen_by = models.ForeignKey(
@@ -201,7 +205,7 @@ class Target(models.Model):
         decimal_places=4,
         null=True,
         blank=True,
-        help_text="Money per unit of improvement per year.",
+        help_text=_("Money per unit of improvement per year."),
     )
     benefit_type = models.CharField(
         max_length=10, choices=BenefitType.choices, default=BenefitType.HARD
@@ -280,7 +284,10 @@ class Target(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.metric.name} on #{self.initiative_id}"
+        return gettext("%(metric)s on #%(initiative)s") % {
+            "metric": self.metric.name,
+            "initiative": self.initiative_id,
+        }
 
     audit = HistoricalRecords(excluded_fields=["latest_status", "results_stale_since"])
 
@@ -377,7 +384,7 @@ class Measurement(models.Model):
     observed_at = models.DateTimeField()
     value = models.FloatField()
     sample_size = models.PositiveIntegerField(
-        null=True, blank=True, help_text="For proportions: the number of items inspected."
+        null=True, blank=True, help_text=_("For proportions: the number of items inspected.")
     )
     source = models.CharField(
         max_length=10, choices=MeasurementSource.choices, default=MeasurementSource.WEB
@@ -415,7 +422,10 @@ class Measurement(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.value} at {self.observed_at:%Y-%m-%d %H:%M}"
+        return gettext("%(value)s at %(moment)s") % {
+            "value": self.value,
+            "moment": date_format(self.observed_at, "DATETIME_FORMAT"),
+        }
 
     def clean(self) -> None:
         """The value's domain, which needs the metric: a CHECK constraint cannot read
@@ -757,7 +767,10 @@ class QuarterClose(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.year} Q{self.quarter} closed"
+        return gettext("%(year)s Q%(quarter)s closed") % {
+            "year": self.year,
+            "quarter": self.quarter,
+        }
 
 
 class QuarterReopen(models.Model):
@@ -796,7 +809,10 @@ class QuarterReopen(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.year} Q{self.quarter} reopened"
+        return gettext("%(year)s Q%(quarter)s reopened") % {
+            "year": self.year,
+            "quarter": self.quarter,
+        }
 
 
 class SignalAlert(models.Model):

@@ -17,8 +17,12 @@ import datetime as dt
 import itertools
 import math
 from dataclasses import dataclass, field
+from decimal import Decimal
 
+from django.utils.formats import date_format, number_format
 from django.utils.html import format_html_join
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from metrics.periods import day_start
 from metrics.stats import p_point_limits
@@ -152,11 +156,15 @@ def run_chart(
     steps: list[tuple[list[float], str, str]] = []  # (one y per post-change point, ...)
     legend: list[dict] = []
     if baseline is not None:
-        lines.append(Line(baseline, f"Baseline {baseline:.4g}", "baseline"))
-        legend.append({"kind": "baseline", "text": f"Baseline {_with(baseline, unit)}"})
+        lines.append(Line(baseline, _("Baseline %(value)s") % {"value": _g(baseline)}, "baseline"))
+        legend.append(
+            {"kind": "baseline", "text": _("Baseline %(value)s") % {"value": _with(baseline, unit)}}
+        )
     if target is not None:
-        lines.append(Line(target, f"Target {target:.4g}", "target"))
-        legend.append({"kind": "target", "text": f"Target {_with(target, unit)}"})
+        lines.append(Line(target, _("Target %(value)s") % {"value": _g(target)}, "target"))
+        legend.append(
+            {"kind": "target", "text": _("Target %(value)s") % {"value": _with(target, unit)}}
+        )
     before = (control or {}).get("baseline") if shows_before else None
     if before:
         lines.extend(_before_lines(before, x2=change_x if change_x is not None else PLOT_RIGHT))
@@ -178,7 +186,9 @@ def run_chart(
             lines.append(Line(control["lcl"], "LCL", "limit", x1=after_from))
         legend.append({"kind": "center", "text": _after_legend(control, unit, stepped=stepped)})
     if change_x is not None:
-        legend.append({"kind": "change", "text": f"Change date {implemented_on:%Y-%m-%d}"})
+        legend.append(
+            {"kind": "change", "text": _("Change date %(day)s") % {"day": _day(implemented_on)}}
+        )
 
     low, high, ticks = _scale(values + [line.y for line in lines] + _flat(steps))
 
@@ -190,13 +200,13 @@ def run_chart(
         {
             "x": x(t),
             "y": y(v),
-            "label": f"{p[0]:%Y-%m-%d}: {v:.4g} {unit}".strip(),
+            "label": f"{_day(p[0])}: {_g(v)} {unit}".strip(),
             "rule": signalled.get(p[0].isoformat()),
         }
         for p, v, t in zip(points, values, times, strict=True)
     ]
     if any(m["rule"] for m in marks):
-        legend.append({"kind": "signal", "text": "Large red dot: a control-chart signal"})
+        legend.append({"kind": "signal", "text": _("Large red dot: a control-chart signal")})
     # The lines' names at the right: those of the lines that reach the right edge.
     ends = [
         (line.y, _short(line), line.kind)
@@ -208,7 +218,7 @@ def run_chart(
     drawn_steps = [
         Step(
             _step_path([marks[i]["x"] for i in after_points], [y(v) for v in ys], after_from),
-            f"{label} (each point's own, for its sample size)",
+            _("%(label)s (each point's own, for its sample size)") % {"label": label},
             kind,
         )
         for ys, label, kind in steps
@@ -226,13 +236,27 @@ def run_chart(
         legend=legend,
         change_x=change_x,
         ticks=[{"y": y(v), "label": label} for v, label in ticks],
-        first=f"{points[0][0]:%Y-%m-%d}",
-        last=f"{points[-1][0]:%Y-%m-%d}",
+        first=_day(points[0][0]),
+        last=_day(points[-1][0]),
         summary=(
-            f"{len(points)} measurements from {points[0][0]:%Y-%m-%d} to "
-            f"{points[-1][0]:%Y-%m-%d}, latest {values[-1]:.4g} {unit}".strip()
+            ngettext(
+                "%(count)d measurement from %(first)s to %(last)s, latest %(latest)s",
+                "%(count)d measurements from %(first)s to %(last)s, latest %(latest)s",
+                len(points),
+            )
+            % {
+                "count": len(points),
+                "first": _day(points[0][0]),
+                "last": _day(points[-1][0]),
+                "latest": _with(values[-1], unit),
+            }
             + (
-                f"; {n_signals} control-chart signal{'s' if n_signals != 1 else ''}"
+                ngettext(
+                    "; %(count)d control-chart signal",
+                    "; %(count)d control-chart signals",
+                    n_signals,
+                )
+                % {"count": n_signals}
                 if n_signals
                 else ""
             )
@@ -244,38 +268,62 @@ def run_chart(
 
 
 def _before_lines(before: dict, *, x2: float) -> list[Line]:
-    lines = [Line(before["center"], "CL before the change", "center before", x2=x2)]
+    lines = [Line(before["center"], _("CL before the change"), "center before", x2=x2)]
     for name in ("ucl", "lcl"):
         if before.get(name) is not None:
             lines.append(
-                Line(before[name], f"{name.upper()} before the change", "limit before", x2=x2)
+                Line(
+                    before[name],
+                    _("%(limit)s before the change") % {"limit": name.upper()},
+                    "limit before",
+                    x2=x2,
+                )
             )
     return lines
 
 
 def _before_legend(before: dict, unit: str) -> str:
-    text = f"Before the change: centre line {_with(before['center'], unit)}"
+    center = _with(before["center"], unit)
+    n = before["n_points"]
     if before.get("ucl") is None:
-        return f"{text} ({before['n_points']} points, too few for limits)"
-    return (
-        f"{text}, limits {before['lcl']:.4g} to {_with(before['ucl'], unit)}"
-        f" (from its {before['n_points']} points)"
-    )
+        return ngettext(
+            "Before the change: centre line %(center)s (%(n)d point, too few for limits)",
+            "Before the change: centre line %(center)s (%(n)d points, too few for limits)",
+            n,
+        ) % {"center": center, "n": n}
+    return ngettext(
+        "Before the change: centre line %(center)s, limits %(lcl)s to %(ucl)s (from its "
+        "%(n)d point)",
+        "Before the change: centre line %(center)s, limits %(lcl)s to %(ucl)s (from its "
+        "%(n)d points)",
+        n,
+    ) % {"center": center, "lcl": _g(before["lcl"]), "ucl": _with(before["ucl"], unit), "n": n}
 
 
 def _after_legend(control: dict, unit: str, *, stepped: bool) -> str:
-    kind = "p-chart" if control.get("chart") == "p" else "individuals chart"
-    text = f"After the change ({kind}): centre line {_with(control['center'], unit)}"
+    kind = _("p-chart") if control.get("chart") == "p" else _("individuals chart")
+    text = _("After the change (%(kind)s): centre line %(center)s") % {
+        "kind": kind,
+        "center": _with(control["center"], unit),
+    }
     if stepped:
-        text += ", limits for each point's sample size"
+        text += _(", limits for each point's sample size")
     else:
-        text += f", limits {control['lcl']:.4g} to {_with(control['ucl'], unit)}"
+        text += _(", limits %(lcl)s to %(ucl)s") % {
+            "lcl": _g(control["lcl"]),
+            "ucl": _with(control["ucl"], unit),
+        }
     n = control.get("limit_points")
     if control.get("provisional"):
-        text += f", provisional (from {n} points)" if n else ", provisional"
+        text += _(", provisional (from %(n)d points)") % {"n": n} if n else _(", provisional")
     elif n:
-        text += f" (from its first {n} points)"
+        text += _(" (from its first %(n)d points)") % {"n": n}
     return text
+
+
+def _day(day: dt.date | dt.datetime) -> str:
+    """A date on the chart, as the active language writes it short: 2026-12-03, 03.12.2026."""
+    return date_format(day, "SHORT_DATE_FORMAT")
 
 
 def _signalled(control: dict | None) -> dict[str, int]:
@@ -305,7 +353,7 @@ def _step_path(xs: list[float], ys: list[float], x_from: float) -> str:
 
 def _short(line: Line) -> str:
     """A line's name at the right: short, the value is in its title and the legend."""
-    return {"baseline": "Baseline", "target": "Target"}.get(line.kind, line.label)
+    return {"baseline": _("Baseline"), "target": _("Target")}.get(line.kind, line.label)
 
 
 def _labels(ends: list[tuple[float, str, str]]) -> list[Label]:
@@ -375,4 +423,11 @@ def _is_quarter(step: float) -> bool:
 
 
 def _with(value: float, unit: str) -> str:
-    return f"{value:.4g} {unit}".strip()
+    return f"{_g(value)} {unit}".strip()
+
+
+def _g(value: float) -> str:
+    """A figure to 4 significant digits, with the active language's decimal sign: 45.4 in
+    English, 45,4 in German (exponents, for extreme values, stay as Python writes them)."""
+    text = f"{value:.4g}"
+    return text if "e" in text else number_format(Decimal(text))

@@ -60,13 +60,15 @@ def targets_for_page(*, initiative) -> list[Target]:
     return targets
 
 
-def results_needing_attention(limit: int = 10):
+def results_needing_attention(limit: int = 10, *, targets=None):
     """The newest results of live initiatives' primary targets that are regressed or at
     risk, regressed first: found by the targets' latest_status (a partial index), then
-    each target's newest result by an index probe on (target, as_of)."""
+    each target's newest result by an index probe on (target, as_of). `targets`: the
+    targets to look at (those the reader may see, improvement.visibility); all without."""
     newest = ResultSnapshot.objects.filter(target=OuterRef("pk")).order_by("-as_of")
+    targets = Target.objects.all() if targets is None else targets
     latest_ids = (
-        Target.objects.filter(
+        targets.filter(
             is_primary=True, latest_status__in=[ResultStatus.REGRESSED, ResultStatus.AT_RISK]
         )
         .exclude(initiative__stage__in=DEAD_STAGES)
@@ -81,16 +83,18 @@ def results_needing_attention(limit: int = 10):
     )
 
 
-def quarter_benefits(*, quarters: list[tuple[int, int]]) -> dict[tuple[int, int], dict]:
+def quarter_benefits(*, quarters: list[tuple[int, int]], rows=None) -> dict[tuple[int, int], dict]:
     """Proven (computed), unproven and validated benefit per quarter, summed in the
-    database (one query)."""
+    database (one query) over `rows`: the ledger rows the reader may see, of the chosen
+    area's subtree (improvement.visibility.narrowed); all without."""
     sums = {}
     for year, quarter in quarters:
         in_quarter = Q(year=year, quarter=quarter)
         sums[f"computed_{year}_{quarter}"] = Sum("computed_benefit", filter=in_quarter)
         sums[f"unproven_{year}_{quarter}"] = Sum("unproven_benefit", filter=in_quarter)
         sums[f"validated_{year}_{quarter}"] = Sum("validated_benefit", filter=in_quarter)
-    totals = QuarterlyResult.objects.aggregate(**sums)
+    rows = QuarterlyResult.objects.all() if rows is None else rows
+    totals = rows.aggregate(**sums)
     return {
         (year, quarter): {
             "computed": totals[f"computed_{year}_{quarter}"] or Decimal("0"),
@@ -101,14 +105,16 @@ def quarter_benefits(*, quarters: list[tuple[int, int]]) -> dict[tuple[int, int]
     }
 
 
-def benefit_by_quarter(*, quarters: list[tuple[int, int]]) -> list[dict]:
+def benefit_by_quarter(*, quarters: list[tuple[int, int]], rows=None) -> list[dict]:
     """Each of `quarters`' proven (computed), unproven and validated benefit, in the order
     given: one GROUP BY query, each quarter found by ledger_quarter_idx. A quarter without
-    rows has 0 proven and unproven; `validated` is None until a reviewer validated a row."""
+    rows has 0 proven and unproven; `validated` is None until a reviewer validated a row.
+    `rows`: as for quarter_benefits."""
+    rows = QuarterlyResult.objects.all() if rows is None else rows
     in_quarters = functools.reduce(operator.or_, (Q(year=y, quarter=q) for y, q in quarters))
     sums = {
         (row["year"], row["quarter"]): row
-        for row in QuarterlyResult.objects.filter(in_quarters)
+        for row in rows.filter(in_quarters)
         .values("year", "quarter")
         .annotate(
             computed=Sum("computed_benefit"),

@@ -1,3 +1,5 @@
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
 from config.serializers import RefuseUnknownFieldsMixin
@@ -63,7 +65,7 @@ def correction_reason_field() -> serializers.CharField:
         required=False,
         allow_blank=True,
         max_length=TEXT_MAX_LENGTH,
-        help_text="Why: required to correct frozen evidence, kept in the history.",
+        help_text=_("Why: required to correct frozen evidence, kept in the history."),
     )
 
 
@@ -177,14 +179,18 @@ class ControlSerializer(serializers.Serializer):
     size = serializers.FloatField(
         allow_null=True,
         required=False,
-        help_text="A p-chart's average sample size (null for XmR), at which ucl, lcl and "
-        "sigma are given; each point is checked against its own limits.",
+        help_text=gettext_lazy(
+            "A p-chart's average sample size (null for XmR), at which ucl, "
+            "lcl and sigma are given; each point is checked against its own "
+            "limits."
+        ),
     )
     limit_points = serializers.IntegerField(
-        required=False, help_text="How many points, from the change date on, the limits came from."
+        required=False,
+        help_text=gettext_lazy("How many points, from the change date on, the limits came from."),
     )
     since = serializers.DateField(
-        required=False, help_text="The change date: the limits are drawn from it on."
+        required=False, help_text=gettext_lazy("The change date: the limits are drawn from it on.")
     )
     baseline = BaselinePhaseSerializer(allow_null=True, required=False)
 
@@ -204,7 +210,7 @@ def test_method_field() -> serializers.ChoiceField:
         StatisticalTest.choices,
         allow_blank=True,
         read_only=True,
-        help_text='The test behind p_value; "" when no test could run.',
+        help_text=_('The test behind p_value; "" when no test could run.'),
     )
 
 

@@ -8,9 +8,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import prefetch_related_objects
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, ngettext
 
 from config.text import clean_reason
-from improvement import roles
+from improvement import roles, visibility
 from improvement.models import BASELINE_FROZEN_STAGES, Initiative
 from metrics import facts
 from metrics.models import (
@@ -28,22 +30,25 @@ from metrics.results import stale
 
 __all__ = ["MAX_SAMPLE_SIZE", "MAX_VALUE"]  # where the API and the tests read them
 
-REASON_NEEDED = "Give the reason for this correction: it is kept in the history."
+# Plain text, translated where it is used (`_(REASON_NEEDED)`): marked for the catalogue.
+REASON_NEEDED = gettext_noop("Give the reason for this correction: it is kept in the history.")
 
 
 def create_target(*, initiative: Initiative, actor, **fields) -> Target:
     """A new target. Added once the initiative's baselines are frozen (PDCA Do, DMAIC
     Analyze, or later), it is frozen as it is created, so it needs a baseline then."""
     if not _open_to(actor, initiative):
-        raise PermissionDenied("Only the owner and the team can add targets while it runs.")
+        raise PermissionDenied(_("Only the owner and the team can add targets while it runs."))
     target = Target(initiative=initiative, **fields)
     target.full_clean()
     freeze_now = initiative.working_stage in BASELINE_FROZEN_STAGES
     if freeze_now and target.baseline_value is None:
         raise ValidationError(
             {
-                "baseline_value": "This initiative's baselines are already frozen: give the "
-                "baseline value this target is measured against."
+                "baseline_value": _(
+                    "This initiative's baselines are already frozen: give the "
+                    "baseline value this target is measured against."
+                )
             }
         )
     with transaction.atomic():
@@ -61,15 +66,15 @@ def check_target_update(*, target: Target, actor, changes: dict, reason: str = "
     team edit freely; after it a change to the evidence (Target.EVIDENCE_FIELDS) is a
     reviewer's correction, with a reason."""
     reason = clean_reason(reason)
-    correcting = target.is_frozen and roles.is_reviewer(actor)
+    correcting = target.is_frozen and roles.reviews(actor, target.initiative)
     if not correcting and not _open_to(actor, target.initiative):
-        raise PermissionDenied("Only the owner and the team can change targets while it runs.")
+        raise PermissionDenied(_("Only the owner and the team can change targets while it runs."))
     for field, value in changes.items():
         setattr(target, field, value)
     corrected = target.changed_frozen_fields()
-    if corrected and roles.is_reviewer(actor):
+    if corrected and roles.reviews(actor, target.initiative):
         if not reason.strip():
-            raise ValidationError({"reason": REASON_NEEDED})
+            raise ValidationError({"reason": _(REASON_NEEDED)})
         target.correction_reason = reason.strip()
     target.check_frozen()  # before full_clean, so the refusal names the field
     target.full_clean()
@@ -99,9 +104,9 @@ def delete_target(*, target: Target, actor, reason: str = "") -> None:
     with a ledger row in a closed quarter cannot be deleted (QuarterClosed)."""
     reason = clean_reason(reason)
     if target.is_frozen:
-        _check_correction(actor, reason)
+        _check_correction(actor, reason, target.initiative)
     elif not _open_to(actor, target.initiative):
-        raise PermissionDenied("Only the owner and the team can delete targets while it runs.")
+        raise PermissionDenied(_("Only the owner and the team can delete targets while it runs."))
     with transaction.atomic():
         target._history_user = actor
         target._change_reason = reason.strip() or "Deleted."
@@ -116,13 +121,13 @@ def _open_to(actor, initiative: Initiative) -> bool:
     return roles.can_record(actor, initiative) and not roles.is_closed(initiative)
 
 
-def _check_correction(actor, reason: str) -> None:
-    if not roles.is_reviewer(actor):
+def _check_correction(actor, reason: str, initiative: Initiative) -> None:
+    if not roles.reviews(actor, initiative):
         raise PermissionDenied(
-            "The baseline is frozen: only a reviewer can correct it, with a reason."
+            _("The baseline is frozen: only a reviewer can correct it, with a reason.")
         )
     if not reason.strip():
-        raise ValidationError({"reason": REASON_NEEDED})
+        raise ValidationError({"reason": _(REASON_NEEDED)})
 
 
 def _refreeze(target: Target, *, actor, reason: str) -> None:
@@ -139,7 +144,7 @@ def _refreeze(target: Target, *, actor, reason: str) -> None:
             )
     except IntegrityError:
         raise ValidationError(
-            {"baseline_start": "No measurements fall in this window: a baseline needs data."}
+            {"baseline_start": _("No measurements fall in this window: a baseline needs data.")}
         ) from None
     target.refresh_from_db()
 
@@ -158,8 +163,10 @@ def _save_target(target: Target, **options) -> None:
     except IntegrityError:
         target.validate_constraints()
         raise ValidationError(
-            "Another change to this initiative's targets was saved at the same moment: "
-            "reload and try again."
+            _(
+                "Another change to this initiative's targets was saved at the "
+                "same moment: reload and try again."
+            )
         ) from None
 
 
@@ -167,7 +174,7 @@ def _save_target(target: Target, **options) -> None:
 MAX_BATCH = 5000
 
 
-NOT_RECORDER = "Only the initiative's owner and team can record measurements."
+NOT_RECORDER = gettext_noop("Only the initiative's owner and team can record measurements.")
 
 
 class MeasurementErrors(Exception):
@@ -187,9 +194,17 @@ class RecordingRefused(PermissionDenied):
     def __init__(self, target_ids: list[int], errors: dict[int, dict] | None = None):
         self.target_ids, self.errors = target_ids, errors or {}
         named = ", ".join(f"#{pk}" for pk in target_ids[:10])
-        more = f" and {len(target_ids) - 10} more" if len(target_ids) > 10 else ""
-        target = "target" if len(target_ids) == 1 else "targets"
-        super().__init__(f"{NOT_RECORDER} You may not record on {target} {named}{more}.")
+        if len(target_ids) > 10:
+            named = _("%(named)s and %(more)d more") % {
+                "named": named,
+                "more": len(target_ids) - 10,
+            }
+        refused = ngettext(
+            "You may not record on target %(named)s.",
+            "You may not record on targets %(named)s.",
+            len(target_ids),
+        ) % {"named": named}
+        super().__init__(f"{_(NOT_RECORDER)} {refused}")
 
 
 def targets_for_recording(*, actor, ids: Iterable[int]) -> dict[int, Target]:
@@ -204,7 +219,9 @@ def targets_for_recording(*, actor, ids: Iterable[int]) -> dict[int, Target]:
         return {}
     targets = {
         target.pk: target
-        for target in Target.objects.select_related("initiative", "metric")
+        # A target the actor may not see is as unknown as one that does not exist.
+        for target in visibility.visible(Target.objects.all(), actor)
+        .select_related("initiative", "metric")
         .prefetch_related("initiative__team")
         .filter(pk__in=ids)
     }
@@ -239,13 +256,15 @@ def record_measurements(*, actor, items: list[dict], source: str = MeasurementSo
     of queries whatever the batch's size (bar the INSERT's batches on SQLite). Stores
     times in UTC. Queues the results job for each initiative touched."""
     if not 1 <= len(items) <= MAX_BATCH:
-        raise ValidationError(f"Send between 1 and {MAX_BATCH} measurements at a time.")
+        raise ValidationError(
+            _("Send between 1 and %(MAX_BATCH)s measurements at a time.") % {"MAX_BATCH": MAX_BATCH}
+        )
     refused = set(_refused(actor, (item["target"] for item in items)))
     if refused:
         raise RecordingRefused(
             sorted(refused),
             {
-                i: {"target": [NOT_RECORDER]}
+                i: {"target": [_(NOT_RECORDER)]}
                 for i, item in enumerate(items)
                 if item["target"].pk in refused
             },
@@ -262,7 +281,7 @@ def record_measurements(*, actor, items: list[dict], source: str = MeasurementSo
         if (item.get("sample_size") or 0) > MAX_SAMPLE_SIZE:
             errors[i]["sample_size"] = [f"Give a sample size of at most {MAX_SAMPLE_SIZE:,}."]
         if instants[i] is None:
-            errors[i]["observed_at"] = ["This time is out of range."]
+            errors[i]["observed_at"] = [_("This time is out of range.")]
             continue
         when = _when_problem(target, instants[i], actor=actor, latest=latest)
         if when:
@@ -270,7 +289,8 @@ def record_measurements(*, actor, items: list[dict], source: str = MeasurementSo
         key = (target.pk, instants[i])
         if key in first_seen:
             errors[i]["observed_at"] = [
-                f"Same target and time as item {first_seen[key] + 1} of this list."
+                _("Same target and time as item %(value)s of this list.")
+                % {"value": first_seen[key] + 1}
             ]
         first_seen.setdefault(key, i)
 
@@ -282,7 +302,7 @@ def record_measurements(*, actor, items: list[dict], source: str = MeasurementSo
     )
     for i, item in enumerate(items):
         if (item["target"].pk, instants[i]) in taken:
-            errors[i]["observed_at"] = ["This target already has a measurement at this time."]
+            errors[i]["observed_at"] = [_("This target already has a measurement at this time.")]
     if any(errors):
         raise MeasurementErrors({i: e for i, e in enumerate(errors) if e})
 
@@ -317,7 +337,7 @@ def _when_problem(target: Target, instant: dt.datetime, *, actor, latest=None) -
     day = _local_day(instant)
     if latest is not None and instant > latest:
         return f"{day:%Y-%m-%d} is in the future: record what has been observed."
-    if not _in_frozen_evidence(target, day) or roles.is_reviewer(actor):
+    if not _in_frozen_evidence(target, day) or roles.reviews(actor, target.initiative):
         return ""
     if target.baseline_start is not None:
         return (
@@ -366,7 +386,7 @@ def correct_measurement(
         errors["sample_size"] = [f"Give a sample size of at most {MAX_SAMPLE_SIZE:,}."]
     instant = _instant(measurement.observed_at)
     if instant is None:
-        errors["observed_at"] = ["This time is out of range."]
+        errors["observed_at"] = [_("This time is out of range.")]
     else:
         measurement.observed_at = instant
         when = _when_problem(target, instant, actor=actor, latest=end_of_today())
@@ -386,7 +406,7 @@ def correct_measurement(
             )
     except IntegrityError:
         raise ValidationError(
-            {"observed_at": ["This target already has a measurement at this time."]}
+            {"observed_at": [_("This target already has a measurement at this time.")]}
         ) from None
     return measurement
 
@@ -424,10 +444,12 @@ def _check_changeable(measurement: Measurement, *, actor, reason: str) -> None:
     """Refuse a correction or deletion: the role, the reason, the frozen evidence and a
     closed quarter, checked on the measurement as it stands."""
     target = measurement.target
-    if not roles.can_record(actor, target.initiative) and not roles.is_reviewer(actor):
-        raise PermissionDenied("Only the owner and the team can correct measurements.")
+    if not roles.can_record(actor, target.initiative) and not roles.reviews(
+        actor, target.initiative
+    ):
+        raise PermissionDenied(_("Only the owner and the team can correct measurements."))
     if not reason.strip():
-        raise ValidationError({"reason": REASON_NEEDED})
+        raise ValidationError({"reason": _(REASON_NEEDED)})
     when = _when_problem(target, measurement.observed_at, actor=actor)
     when = when or _closed_quarter(measurement.observed_at)
     if when:

@@ -10,7 +10,9 @@ print stylesheet (static/css/a3.css) and the @page rule of the chosen paper do t
 from dataclasses import dataclass, field
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy
 
+from improvement import visibility
 from improvement.models import Initiative
 from metrics import selectors as metric_selectors
 from metrics.periods import day_start
@@ -19,7 +21,7 @@ from problem_solving import drawing
 from problem_solving.forms import SizeForm
 from problem_solving.selectors import Analysis, analysis_for
 
-SIZES = {"a3": "A3 landscape", "a4": "A4 portrait"}
+SIZES = {"a3": gettext_lazy("A3 landscape"), "a4": gettext_lazy("A4 portrait")}
 
 
 @dataclass
@@ -53,12 +55,13 @@ class Sheet:
 
 
 def visible_initiative(*, pk: int, user) -> Initiative:
-    """The initiative if this user may see it, else 404. Every signed-in person reads
-    every initiative today (improvement.roles); the A3 shows no more than the
-    initiative page does."""
-    queryset = Initiative.objects.select_related(
-        "area", "owner", "sponsor", "submitted_by"
-    ).prefetch_related("team")
+    """The initiative if this user may see it (improvement.visibility), else 404; the A3
+    shows no more than the initiative page does."""
+    queryset = (
+        visibility.visible_initiatives(user)
+        .select_related("area", "owner", "sponsor", "submitted_by")
+        .prefetch_related("team")
+    )
     return get_object_or_404(queryset, pk=pk)
 
 

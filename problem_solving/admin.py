@@ -4,6 +4,7 @@ initiative page and the API use."""
 
 from django.contrib import admin
 
+from improvement.visibility import VisibleOnlyAdmin
 from problem_solving.models import Cause, FiveWhy, WhyStep
 
 
@@ -34,7 +35,7 @@ class WhyStepInline(admin.TabularInline):
 
 
 @admin.register(FiveWhy)
-class FiveWhyAdmin(ReadOnly):
+class FiveWhyAdmin(VisibleOnlyAdmin, ReadOnly):
     list_display = ("initiative", "problem", "created_by", "created_at")
     list_select_related = ("initiative", "created_by")
     search_fields = ("problem", "initiative__title")
@@ -43,7 +44,7 @@ class FiveWhyAdmin(ReadOnly):
 
 
 @admin.register(Cause)
-class CauseAdmin(ReadOnly):
+class CauseAdmin(VisibleOnlyAdmin, ReadOnly):
     list_display = ("text", "category", "verified", "initiative", "created_at")
     list_filter = ("category", "verified")
     list_select_related = ("initiative",)

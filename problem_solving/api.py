@@ -9,11 +9,13 @@ analysis learns that (403) before whether the data was valid.
 
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, mixins, status, viewsets
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
+from improvement import visibility
 from improvement.models import Initiative
 from metrics.ids import parse_id
 from problem_solving import rules, services
@@ -21,7 +23,7 @@ from problem_solving.models import Cause, FiveWhy, WhyStep
 from problem_solving.serializers import CauseSerializer, FiveWhySerializer
 
 REASON_PARAMETER = OpenApiParameter(
-    "reason", str, description="Why: required once the root-cause gate has passed."
+    "reason", str, description=gettext_lazy("Why: required once the root-cause gate has passed.")
 )
 
 
@@ -51,7 +53,10 @@ class InitiativeScoped(generics.ListCreateAPIView):
     def initiative(self) -> Initiative:
         if parse_id(self.kwargs["pk"]) is None:
             raise NotFound()
-        return get_object_or_404(Initiative.objects.prefetch_related("team"), pk=self.kwargs["pk"])
+        return get_object_or_404(
+            visibility.visible_initiatives(self.request.user).prefetch_related("team"),
+            pk=self.kwargs["pk"],
+        )
 
     def check_role(self, initiative: Initiative) -> None:
         if not rules.can_edit(self.request.user, initiative):
@@ -127,7 +132,7 @@ class FiveWhyViewSet(PlainIdDetail):
     serializer_class = FiveWhySerializer
 
     def get_queryset(self):
-        return chains()
+        return visibility.visible(chains(), self.request.user)
 
     def partial_update(self, request, pk=None):
         chain = self.get_object()
@@ -157,6 +162,9 @@ class CauseViewSet(PlainIdDetail):
 
     serializer_class = CauseSerializer
     queryset = Cause.objects.select_related("initiative")
+
+    def get_queryset(self):
+        return visibility.visible(super().get_queryset(), self.request.user)
 
     def partial_update(self, request, pk=None):
         cause = self.get_object()

@@ -3,6 +3,8 @@ They read what was typed; every rule is the services' (problem_solving.services)
 
 from django import forms
 from django.core.validators import MaxLengthValidator
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from config.text import REASON_MAX_LENGTH
 from improvement.models import LONG_TEXT
@@ -15,10 +17,10 @@ WHY_ROWS = 5
 
 def reason_field() -> forms.CharField:
     return forms.CharField(
-        label="Reason for the correction",
+        label=_("Reason for the correction"),
         required=False,
         max_length=REASON_MAX_LENGTH,
-        help_text="The root-cause gate has passed: a change is a reviewer's correction.",
+        help_text=_("The root-cause gate has passed: a change is a reviewer's correction."),
         widget=forms.TextInput(),
     )
 
@@ -29,6 +31,7 @@ class FiveWhyForm(forms.Form):
     verified. Without JavaScript a row is removed by emptying it."""
 
     problem = forms.CharField(
+        label=gettext_lazy("Problem"),
         widget=forms.Textarea(attrs={"rows": 2}),
         max_length=LONG_TEXT,
         validators=[MaxLengthValidator(LONG_TEXT)],
@@ -49,20 +52,21 @@ class FiveWhyForm(forms.Form):
         super().__init__(*args, initial=initial, **kwargs)
         for number in range(1, rows + 1):
             self.fields[f"why_{number}"] = forms.CharField(
-                label=f"Why {number}?",
+                label=_("Why %(number)s?") % {"number": number},
                 required=False,
                 max_length=STATEMENT_TEXT,
             )
         self.fields["root_cause"] = forms.TypedChoiceField(
-            label="Root cause",
-            choices=[("", "Not found yet")] + [(str(n), f"Why {n}") for n in range(1, rows + 1)],
+            label=_("Root cause"),
+            choices=[("", _("Not found yet"))]
+            + [(str(n), _("Why %(n)s") % {"n": n}) for n in range(1, rows + 1)],
             coerce=int,
             empty_value=None,
             required=False,
             widget=forms.RadioSelect,
         )
         self.fields["verified"] = forms.BooleanField(
-            label="The root cause is verified (the data shows it)", required=False
+            label=_("The root cause is verified (the data shows it)"), required=False
         )
         if gated:
             self.fields["reason"] = reason_field()
@@ -82,9 +86,12 @@ class FiveWhyForm(forms.Form):
         data = super().clean()
         root = data.get("root_cause")
         if root is not None and not (data.get(f"why_{root}") or "").strip():
-            self.add_error("root_cause", f"Why {root} has no answer: it cannot be the root cause.")
+            self.add_error(
+                "root_cause",
+                _("Why %(root)s has no answer: it cannot be the root cause.") % {"root": root},
+            )
         if data.get("verified") and root is None:
-            self.add_error("verified", "Choose which why is the root cause first.")
+            self.add_error("verified", _("Choose which why is the root cause first."))
         return data
 
     def whys(self) -> list[Why]:
@@ -107,11 +114,13 @@ class CauseForm(forms.ModelForm):
         model = Cause
         fields = ("category", "text", "verified", "evidence")
         labels = {
-            "text": "Cause",
-            "verified": "Verified (the data shows it is a cause)",
-            "evidence": "Evidence",
+            "text": gettext_lazy("Cause"),
+            "verified": gettext_lazy("Verified (the data shows it is a cause)"),
+            "evidence": gettext_lazy("Evidence"),
         }
-        help_texts = {"evidence": "Optional: what showed it, e.g. a Pareto of scrap tags."}
+        help_texts = {
+            "evidence": gettext_lazy("Optional: what showed it, e.g. a Pareto of scrap tags.")
+        }
         widgets = {"evidence": forms.Textarea(attrs={"rows": 2})}
 
     def __init__(self, *args, gated: bool = False, **kwargs):
@@ -139,5 +148,6 @@ class SizeForm(forms.Form):
     """`?size=` of the A3 page: the paper it is laid out for."""
 
     size = forms.ChoiceField(
-        choices=[("a3", "A3 landscape"), ("a4", "A4 portrait")], required=False
+        choices=[("a3", gettext_lazy("A3 landscape")), ("a4", gettext_lazy("A4 portrait"))],
+        required=False,
     )

@@ -11,8 +11,10 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from config.choices import TextChoices
 from improvement.models import LONG_TEXT, NOTE_TEXT, Initiative, limited_text
 
 # The most whys a chain holds: five is the habit, a few more are sometimes needed.
@@ -89,15 +91,15 @@ class WhyStep(models.Model):
         return f"Why {self.position}: {self.answer[:60]}"
 
 
-class Category(models.TextChoices):
+class Category(TextChoices):
     """The fishbone's bones, the 6M, in the order they are drawn."""
 
-    MAN = "man", "Man / People"
-    MACHINE = "machine", "Machine"
-    METHOD = "method", "Method"
-    MATERIAL = "material", "Material"
-    MEASUREMENT = "measurement", "Measurement"
-    ENVIRONMENT = "environment", "Mother Nature / Environment"
+    MAN = "man", _("Man / People")
+    MACHINE = "machine", _("Machine")
+    METHOD = "method", _("Method")
+    MATERIAL = "material", _("Material")
+    MEASUREMENT = "measurement", _("Measurement")
+    ENVIRONMENT = "environment", _("Mother Nature / Environment")
 
 
 class Cause(models.Model):

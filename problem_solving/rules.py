@@ -22,7 +22,7 @@ def can_edit(user, initiative: Initiative) -> bool:
     """May add, change or delete this initiative's 5-whys and causes now."""
     if not user.is_authenticated or roles.is_closed(initiative):
         return False
-    if roles.is_reviewer(user):  # administrators too
+    if roles.reviews(user, initiative):  # administrators too
         return True
     if is_gated(initiative):
         return False

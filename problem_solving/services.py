@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from config.text import clean_reason
 from improvement import roles
@@ -38,13 +39,13 @@ def check_edit(*, actor, initiative: Initiative, reason: str = "") -> str:
     if not rules.can_edit(actor, initiative):
         if rules.is_gated(initiative) and not roles.is_closed(initiative):
             raise PermissionDenied(
-                "The root-cause gate has passed: only a reviewer can correct the analysis."
+                _("The root-cause gate has passed: only a reviewer can correct the analysis.")
             )
-        raise PermissionDenied("You may not change this initiative's root-cause analysis.")
+        raise PermissionDenied(_("You may not change this initiative's root-cause analysis."))
     reason = clean_reason(reason)
     if rules.is_gated(initiative) and not reason:
         raise ValidationError(
-            {"reason": "The root-cause gate has checked this analysis: give the reason."}
+            {"reason": _("The root-cause gate has checked this analysis: give the reason.")}
         )
     return reason
 
@@ -116,7 +117,7 @@ def _checked_whys(steps: Iterable[Why]) -> list[Why]:
         if why.verified and not why.is_root_cause:
             errors.append(f"Why {number}: only the root cause is verified.")
     if sum(why.is_root_cause for why in whys) > 1:
-        errors.append("Mark one why as the root cause, not several.")
+        errors.append(_("Mark one why as the root cause, not several."))
     if errors:
         raise ValidationError({"steps": errors})
     return whys
@@ -218,7 +219,7 @@ def _full_clean(instance, *, exclude: list[str]) -> None:
     for field in instance._meta.concrete_fields:
         value = getattr(instance, field.attname)
         if isinstance(value, str) and "\x00" in value:
-            errors[field.name] = ["The text holds a NUL character."]
+            errors[field.name] = [_("The text holds a NUL character.")]
     if errors:
         raise ValidationError(errors)
     instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)

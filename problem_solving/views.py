@@ -11,8 +11,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from improvement import visibility
 from improvement.models import Initiative
 from problem_solving import a3 as a3_sheet
 from problem_solving import rules, services
@@ -27,7 +29,7 @@ def panel_url(initiative_pk: int) -> str:
 def _editable(request, initiative: Initiative) -> bool:
     """The role before the values: someone who may not edit learns that (403) first."""
     if not rules.can_edit(request.user, initiative):
-        raise PermissionDenied("You may not change this initiative's root-cause analysis.")
+        raise PermissionDenied(_("You may not change this initiative's root-cause analysis."))
     return rules.is_gated(initiative)
 
 
@@ -56,8 +58,8 @@ def _apply(form, call) -> bool:
     return True
 
 
-def _load(pk: int) -> Initiative:
-    return get_object_or_404(Initiative.objects.prefetch_related("team"), pk=pk)
+def _load(pk: int, user) -> Initiative:
+    return get_object_or_404(visibility.visible_initiatives(user).prefetch_related("team"), pk=pk)
 
 
 # --- 5-why chains ---------------------------------------------------------------------------
@@ -65,7 +67,7 @@ def _load(pk: int) -> Initiative:
 
 @require_POST
 def five_why_add(request, pk: int):
-    initiative = _load(pk)
+    initiative = _load(pk, request.user)
     gated = _editable(request, initiative)
     form = FiveWhyForm(request.POST, gated=gated)
     if form.is_valid() and _apply(
@@ -85,7 +87,9 @@ def five_why_add(request, pk: int):
 
 @require_POST
 def five_why_edit(request, pk: int):
-    chain = get_object_or_404(FiveWhy.objects.select_related("initiative"), pk=pk)
+    chain = get_object_or_404(
+        visibility.visible(FiveWhy.objects.select_related("initiative"), request.user), pk=pk
+    )
     initiative = chain.initiative
     gated = _editable(request, initiative)
     chain.whys = list(chain.steps.order_by("position"))
@@ -107,7 +111,9 @@ def five_why_edit(request, pk: int):
 
 @require_POST
 def five_why_delete(request, pk: int):
-    chain = get_object_or_404(FiveWhy.objects.select_related("initiative"), pk=pk)
+    chain = get_object_or_404(
+        visibility.visible(FiveWhy.objects.select_related("initiative"), request.user), pk=pk
+    )
     initiative = chain.initiative
     gated = _editable(request, initiative)
     form = DeleteForm(request.POST, gated=gated, prefix=f"delete-chain-{pk}")
@@ -127,7 +133,7 @@ def five_why_delete(request, pk: int):
 
 @require_POST
 def cause_add(request, pk: int):
-    initiative = _load(pk)
+    initiative = _load(pk, request.user)
     gated = _editable(request, initiative)
     form = CauseForm(request.POST, gated=gated)
     if form.is_valid() and _apply(
@@ -146,7 +152,9 @@ def cause_add(request, pk: int):
 
 @require_POST
 def cause_edit(request, pk: int):
-    cause = get_object_or_404(Cause.objects.select_related("initiative"), pk=pk)
+    cause = get_object_or_404(
+        visibility.visible(Cause.objects.select_related("initiative"), request.user), pk=pk
+    )
     initiative = cause.initiative
     gated = _editable(request, initiative)
     form = CauseForm(request.POST, instance=Cause.objects.get(pk=pk), gated=gated)
@@ -166,7 +174,9 @@ def cause_edit(request, pk: int):
 
 @require_POST
 def cause_delete(request, pk: int):
-    cause = get_object_or_404(Cause.objects.select_related("initiative"), pk=pk)
+    cause = get_object_or_404(
+        visibility.visible(Cause.objects.select_related("initiative"), request.user), pk=pk
+    )
     initiative = cause.initiative
     gated = _editable(request, initiative)
     form = DeleteForm(request.POST, gated=gated, prefix=f"delete-cause-{pk}")

@@ -12,6 +12,7 @@ from django.test import RequestFactory
 
 from campaigns import services as campaign_services
 from campaigns.models import Campaign
+from improvement import areas as area_services
 from improvement import services as improvement_services
 from improvement.models import Area, Initiative
 from metrics import services as metric_services
@@ -28,13 +29,16 @@ SAVED_THROUGH = {
     # Opened through campaigns.services.open_campaign; closed by an admin action that
     # calls close_campaign (tests/campaigns/test_admin.py).
     Campaign: campaign_services.update_campaign,
+    # Created through improvement.areas.create_area, moved through move_area
+    # (tests/areas/test_tree.py): the tree's paths and who sees what follow from it.
+    Area: area_services.update_area,
 }
 # Added only through the admin's import page, which records through
 # metrics.services.record_measurements (tests/metrics/test_measurement_import.py).
 IMPORTED = {Measurement}
 # Written by hand in the admin on purpose: reference data with no rule beyond the
 # model's own constraints and full_clean(), and no side effect.
-CATALOG = {Area, Metric}
+CATALOG = {Metric}
 
 
 def writable_admins(user):
@@ -77,6 +81,8 @@ def test_the_service_is_what_saves(model, monkeypatch, admin_user):
 
     def record(**kwargs):
         calls.append(kwargs)
+        if model is Area:
+            return Area(pk=1, name="Saved", path="0001", depth=1)
         return QuarterClose(pk=1, year=2026, quarter=1, closed_by=admin_user)
 
     monkeypatch.setattr(module, service.__name__, record)
@@ -86,7 +92,14 @@ def test_the_service_is_what_saves(model, monkeypatch, admin_user):
 
     class Form:
         changed_data: list = []
-        cleaned_data = {"reason": "", "confirm_unreviewed": False}
+        cleaned_data = {
+            "reason": "",
+            "confirm_unreviewed": False,
+            "name": "Renamed",
+            "description": "",
+            "restricted": False,
+            "parent": None,
+        }
         changes: dict = {}
 
     obj = model(pk=TriagedInitiativeFactory().pk) if model is Initiative else model(pk=1)

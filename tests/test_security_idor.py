@@ -1,8 +1,12 @@
 """No id in a URL or a body lets someone change what their role does not allow (IDOR).
 
-By design every signed-in person may *read* every initiative, its targets, measurements
-and results: ideas are public inside the organisation, so people can support and comment
-on them. What is checked here is that *changing* goes by role, whatever id is sent — the
+By design every signed-in person may *read* every initiative outside restricted areas, its
+targets, measurements and results: ideas are public inside the organisation, so people
+can support and comment on them. A restricted area's initiatives are another matter: for
+anyone who is not a member, an area reviewer or an administrator they do not exist (404),
+whatever id is sent (below, and every page and endpoint in
+tests/areas/test_visibility_matrix.py). What is checked here is that *changing* goes by
+role, whatever id is sent — the
 refusal comes back as 403 (or 400 naming the field, for a measurement's target, or 404 for
 something that is not the caller's), and the database is left as it was. Notifications
 are personal: nobody sees or marks another person's."""
@@ -392,3 +396,48 @@ def test_it_leaves_the_read_time_of_an_already_read_notification(web_as, people,
 
     notes["yours"].refresh_from_db()
     assert notes["yours"].read_at == read_at
+
+
+# --- a restricted area's initiative: no id reaches it -----------------------------------------
+
+
+@pytest.fixture
+def restricted(people, ours):
+    """`ours`, in an area that is restricted, with `owner` its only member."""
+    area = ours.area
+    area.restricted = True
+    area.save(update_fields=["restricted"])
+    area.members.add(people["owner"])
+    return ours
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("get", "/api/initiatives/{pk}/", None),
+        ("get", "/api/initiatives/{pk}/history/", None),
+        ("get", "/api/targets/{target}/", None),
+        ("get", "/api/targets/{target}/results/", None),
+        ("patch", "/api/initiatives/{pk}/", {"title": "Found it"}),
+        ("post", "/api/initiatives/{pk}/transition/", {"to": "act"}),
+        ("post", "/api/initiatives/{pk}/targets/", {"metric": 1}),
+        ("post", "/api/measurements/", {"target": "{target}", "value": 1}),
+    ],
+)
+def test_it_hides_a_restricted_areas_initiative_from_a_stranger_whatever_the_id(
+    api_as, people, restricted, method, path, body
+):
+    target = restricted.targets.get()
+    ids = {"pk": restricted.pk, "target": target.pk}
+    body = {
+        k: int(v.format(**ids)) if isinstance(v, str) and "{" in v else v
+        for k, v in (body or {}).items()
+    }
+    before = snapshot(restricted)
+
+    response = getattr(api_as(people["stranger"]), method)(path.format(**ids), body, format="json")
+
+    # A measurement names its target in the body: the target is unknown (400 naming it).
+    assert response.status_code == (400 if path == "/api/measurements/" else 404)
+    assert snapshot(restricted) == before
+    assert api_as(people["owner"]).get(f"/api/initiatives/{restricted.pk}/").status_code == 200

@@ -8,6 +8,7 @@ import sys
 QUEUED_BY_NAME = [
     "improvement.tasks.send_notification_emails",
     "metrics.tasks.measure_results",
+    "integrations.tasks.deliver",
 ]
 
 

@@ -12,15 +12,16 @@ register = template.Library()
 @register.inclusion_tag("attachments/panel.html", takes_context=True)
 def attachments_panel(context, initiative, user):
     """The initiative's files with their thumbnails, and the upload form: one query
-    (the uploaders and comments come with the files)."""
+    (the uploaders and comments come with the files). On the initiative's page, which
+    has read it as one the user may see (improvement.visibility)."""
     attachments = list(initiative.attachments.for_listing())
     for attachment in attachments:
         # No query: the related manager hands each row this very initiative.
-        attachment.deletable = access.can_delete(user, attachment)
+        attachment.deletable = access.can_delete(user, attachment, seen=True)
     return {
         "initiative": initiative,
         "attachments": attachments,
-        "can_attach": access.can_attach(user, initiative),
+        "can_attach": access.can_attach(user, initiative, seen=True),
         "form": AttachmentForm(prefix=PANEL),
         "csrf_token": context.get("csrf_token"),
     }

@@ -31,6 +31,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from improvement import areas as area_service
 from improvement.demo.data import (
     AREAS,
     BACKSLIDING,
@@ -150,12 +151,7 @@ def seed_demo(*, anchor: dt.date) -> SeedReport:
     report = SeedReport(anchor=anchor, users=USERS)
     metrics = _metrics()
     users = _users(report)
-    areas = {}
-    for name, description in AREAS.items():
-        areas[name], created = Area.objects.get_or_create(
-            name=name, defaults={"description": description}
-        )
-        report.created["areas"] += created
+    areas = _areas(users, report)
 
     existing = set(
         Initiative.objects.filter(title__in=[i.title for i in IDEAS]).values_list(
@@ -196,6 +192,28 @@ def _metrics() -> dict[str, Metric]:
     if missing := names - metrics.keys():
         raise DemoDataError(f"KPI catalog lacks {', '.join(sorted(missing))}; run migrate.")
     return metrics
+
+
+def _areas(users: dict, report: SeedReport) -> dict[str, Area]:
+    """The site tree, made through improvement.areas as the demo's administrator. An area
+    that exists (by name) stays where it is; a restricted area's members are added."""
+    made = {}
+    for spec in AREAS:
+        area = Area.objects.filter(name=spec.name).order_by("depth", "pk").first()
+        if area is None:
+            area = area_service.create_area(
+                actor=users["admin"],
+                name=spec.name,
+                parent=made.get(spec.parent),
+                description=spec.description,
+                restricted=spec.restricted,
+            )
+            report.created["areas"] += 1
+        area.members.add(*(users[username] for username in spec.members))
+        made[spec.name] = area
+    # Fresh rows: adding an area in name order may have moved its siblings' paths.
+    fresh = Area.objects.in_bulk([area.pk for area in made.values()])
+    return {name: fresh[area.pk] for name, area in made.items()}
 
 
 def _users(report: SeedReport) -> dict:

@@ -50,14 +50,52 @@ USERS = [
     DemoUser("contributor4", "Priya", "Nair", "contributor"),
 ]
 
-AREAS = {
-    "Assembly": "Final assembly lines 1-3, the stamping press and final inspection.",
-    "Customer Service": "Contact centre: phone, email and chat support.",
-    "Finance": "Accounts payable and receivable, credit control, month-end close.",
-    "HR": "Recruiting, onboarding and payroll queries.",
-    "IT": "Service desk, laptops and business applications.",
-    "Logistics": "Goods-in, warehouse, packing, returns and outbound shipping.",
-}
+
+@dataclass(frozen=True)
+class DemoArea:
+    name: str
+    parent: str | None  # the area it belongs to; None for a site
+    description: str
+    restricted: bool = False
+    members: tuple[str, ...] = ()  # usernames
+
+
+# The site tree, parents before children. Names are unique across the demo (ideas and
+# campaigns name their area), though an area's name need only be unique among its siblings.
+# R&D lab is restricted: only its member (owner2), the administrator and reviewers of it
+# see its ideas; the company-wide reviewer does not.
+AREAS = [
+    DemoArea("Site Leipzig", None, "The plant: final assembly and the development lab."),
+    DemoArea(
+        "Assembly",
+        "Site Leipzig",
+        "Final assembly lines 1-3, the stamping press and final inspection.",
+    ),
+    DemoArea("Line 1", "Assembly", "Final assembly line 1: fastening and sub-assembly."),
+    DemoArea("Line 2", "Assembly", "Final assembly line 2: torque stations and end of line."),
+    DemoArea(
+        "R&D lab",
+        "Site Leipzig",
+        "Prototype work for customers under non-disclosure agreements.",
+        restricted=True,
+        members=("owner2",),
+    ),
+    DemoArea("Site Porto", None, "The distribution centre."),
+    DemoArea(
+        "Logistics",
+        "Site Porto",
+        "Goods-in, warehouse, packing, returns and outbound shipping.",
+    ),
+    DemoArea("Head office", None, "The central services."),
+    DemoArea("Customer Service", "Head office", "Contact centre: phone, email and chat support."),
+    DemoArea(
+        "Finance",
+        "Head office",
+        "Accounts payable and receivable, credit control, month-end close.",
+    ),
+    DemoArea("HR", "Head office", "Recruiting, onboarding and payroll queries."),
+    DemoArea("IT", "Head office", "Service desk, laptops and business applications."),
+]
 
 
 # --- What to seed --------------------------------------------------------------------------
@@ -138,7 +176,7 @@ IDEAS = [
         comments=(
             ("reviewer", "How many tickets a month? Please add the numbers."),
         )),
-    Idea("Team huddle at the shop-floor board", "Assembly", Pillar.OPERATIONAL, C1,
+    Idea("Team huddle at the shop-floor board", "Line 1", Pillar.OPERATIONAL, C1,
         "The weekly team meeting happens in the office, so nobody looks at the production board "
         "while problems are fresh.",
         "Hold a 10-minute daily huddle standing at the board at shift start.",
@@ -155,7 +193,7 @@ IDEAS = [
         "Pair each new hire with a volunteer buddy from the same team for four weeks.",
         age=20,
         supporters=(C2, C3, "owner2")),
-    Idea("Shadow board for torque tools at station 4", "Assembly", Pillar.OPERATIONAL, C1,
+    Idea("Shadow board for torque tools at station 4", "Line 2", Pillar.OPERATIONAL, C1,
         "Operators at station 4 lose several minutes a shift looking for the right torque wrench; "
         "wrong tools cause rework.",
         "A shadow board at the station with one marked place per tool.",
@@ -221,7 +259,7 @@ IDEAS = [
         impact=2, effort=4, benefit=15_000, cost=180_000, confidence="0.40",
         owner="owner1",
         targets=(Series("Cost per unit", 14.2, 13.8, decimals=2),)),
-    Idea("Kanban cards for fastener resupply", "Assembly", Pillar.OPERATIONAL, C1,
+    Idea("Kanban cards for fastener resupply", "Line 1", Pillar.OPERATIONAL, C1,
         "Line 1 stops several times a week because a fastener bin runs empty; the resupply run "
         "happens only twice a shift.",
         "Two-card kanban per fastener bin, collected on every milk run.",
@@ -536,6 +574,28 @@ IDEAS = [
         owner="owner2", sponsor="sponsor",
         targets=(Series("Response time", 45, 20),),
         note="Superseded by the remote-support tool; walk-ins fell by 70%."),
+    # The restricted R&D lab's ideas: seen only by its member (owner2), who submits and
+    # runs them, and by the administrator.
+    Idea("Prototype fixture for the sensor housing", "R&D lab", Pillar.INNOVATION, "owner2",
+        "Each sensor-housing prototype is clamped by hand for testing; results vary with who "
+        "clamped it.",
+        "A printed fixture that holds the housing the same way every time.",
+        age=4),
+    Idea("Shorter curing cycle for the test adhesive", "R&D lab", Pillar.OPERATIONAL, "owner2",
+        "Test parts wait 24 hours for the adhesive to cure before they can be measured.",
+        "Trial the supplier's fast-curing variant in the climate chamber.",
+        stage=S.BACKLOG, methodology=PDCA, age=10,
+        impact=4, effort=2, benefit=30_000, cost=5_000, confidence="0.60",
+        owner="owner2",
+        targets=(Series("Cycle time", 24, 6, value_per_unit="500"),)),
+    Idea("Weekly calibration of the climate chamber", "R&D lab", Pillar.OPERATIONAL, "owner2",
+        "The climate chamber drifts between the yearly calibrations, and tests are repeated.",
+        "Check the chamber against a reference every Monday and log the offset.",
+        stage=S.DO, methodology=PDCA, age=15,
+        impact=3, effort=1, benefit=15_000, cost=1_000, confidence="0.70",
+        owner="owner2",
+        targets=(Series("Machine downtime", 20, 12, value_per_unit="400"),),
+        root_cause="Drift is found only at the yearly calibration."),
 ]
 # fmt: on
 

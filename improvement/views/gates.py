@@ -6,6 +6,7 @@ module knows where that is on the page."""
 from dataclasses import dataclass
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from improvement import roles, workflow
 from improvement.forms import TriageDecisionForm
@@ -62,11 +63,11 @@ class FixLinks:
         if fix in roles.TRIAGE_FIELDS:
             if self.is_reviewer:
                 return f"?fix={fix}#id_{fix}", ""
-            return "", "a reviewer does this"
+            return _(""), _("a reviewer does this")
         if fix in roles.EXECUTION_FIELDS:
             if self.can_execute:
                 return f"?fix={fix}#id_{fix}", ""
-            return "", "the owner or the sponsor records this"
+            return _(""), _("the owner or the sponsor records this")
         if fix == workflow.RESULT:
             return (f"#target-{primary.pk}" if primary else "#targets"), ""
         if fix == workflow.ACTIONS:
@@ -74,7 +75,7 @@ class FixLinks:
             return "#actions", ""
         if fix in (workflow.NEW_TARGET, workflow.TARGETS, workflow.MEASUREMENT):
             if not self.can_record:
-                return "", "the owner or the team records this"
+                return _(""), _("the owner or the team records this")
             if fix == workflow.NEW_TARGET:
                 return f"?fix={fix}#id_metric", ""
             if fix == workflow.MEASUREMENT and primary:
@@ -117,9 +118,9 @@ def problems(**forms) -> dict | None:
                     items.append({"text": error, "href": ""})
     decision = refused.get("decision_form")
     if decision is None:
-        title = "Not saved."
+        title = _("Not saved.")
     elif decision.data.get("decision") == TriageDecisionForm.REJECT:
-        title = "Not rejected: nothing was saved."
+        title = _("Not rejected: nothing was saved.")
     else:
-        title = "Not accepted to the backlog: nothing was saved."
+        title = _("Not accepted to the backlog: nothing was saved.")
     return {"title": title, "items": items}

@@ -7,11 +7,14 @@ from django.db import transaction
 from django.db.models import Case, CharField, Count, F, Q, Value, When, Window
 from django.db.models.functions import RowNumber
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from attachments import forms as attachment_forms
 from attachments import services as attachment_services
 from config.throttling import rate_limited
-from improvement import services
+from improvement import services, visibility
+from improvement.area_scope import chosen_area
 from improvement.filters import InitiativeFilter, with_result_status
 from improvement.forms import IdeaForm, SimilarIdeasForm, idea_initial
 from improvement.models import (
@@ -31,6 +34,10 @@ SIMILAR_MIN_WORD = 4
 def idea_new(request):
     # `?campaign=<id>`: sent by a campaign page's "Submit an idea".
     form = IdeaForm(request.POST or None, initial=idea_initial(request.GET))
+    # The areas the person may see, as a tree: an idea goes where its submitter can follow it.
+    area = form.fields["area"]
+    area.queryset = visibility.visible_areas(request.user)
+    area.label_from_instance = lambda choice: choice.label
     files = attachment_forms.AttachmentForm(
         request.POST or None, request.FILES or None, prefix=attachment_forms.IDEA
     )
@@ -46,15 +53,21 @@ def idea_new(request):
             if created:
                 messages.success(
                     request,
-                    f"Thank you — idea #{initiative.pk} is submitted. A reviewer will triage "
-                    "it, and you will be told what happens to it.",
+                    _(
+                        "Thank you — idea #%(pk)s is submitted. A reviewer will triage "
+                        "it, and you will be told what happens to it."
+                    )
+                    % {"pk": initiative.pk},
                 )
             else:
                 # A second click, or the form sent again: the idea is in once.
                 messages.info(
                     request,
-                    f"You submitted this idea a moment ago: it is #{initiative.pk}, here. "
-                    "It was not submitted a second time.",
+                    _(
+                        "You submitted this idea a moment ago: it is #%(pk)s, here. It "
+                        "was not submitted a second time."
+                    )
+                    % {"pk": initiative.pk},
                 )
             return redirect("improvement:initiative", pk=initiative.pk)
     # A refused idea: the form again, with what to fix and what was typed.
@@ -89,7 +102,9 @@ def similar_ideas(request):
         match = Q()
         for word in words[:8]:
             match |= Q(title__icontains=word)
-        similar = Initiative.objects.filter(match).order_by("-created_at")[:5]
+        # Only ideas the person may see: the hint must not name a private area's ideas.
+        visible = visibility.visible_initiatives(request.user)
+        similar = visible.filter(match).order_by("-created_at")[:5]
     return render(request, "improvement/partials/similar_ideas.html", {"similar": similar})
 
 
@@ -97,13 +112,13 @@ def similar_ideas(request):
 # the first click sorts descending). Headings that sort are links; aria-sort says how.
 COLUMNS = [
     ("#", "created_at", True),
-    ("Title", "title", False),
-    ("Stage", None, False),
-    ("Area", None, False),
-    ("Owner", None, False),
-    ("Impact / effort", "ratio", True),
-    ("Quadrant", None, False),
-    ("Result", "result_status", False),
+    (gettext_lazy("Title"), "title", False),
+    (gettext_lazy("Stage"), None, False),
+    (gettext_lazy("Area"), None, False),
+    (gettext_lazy("Owner"), None, False),
+    (gettext_lazy("Impact / effort"), "ratio", True),
+    (gettext_lazy("Quadrant"), None, False),
+    (gettext_lazy("Result"), "result_status", False),
 ]
 DEFAULT_ORDERING = "-created_at"  # Initiative.Meta.ordering
 RESULT_LABELS = dict(ResultStatus.choices)
@@ -113,9 +128,9 @@ def initiative_list(request):
     """All initiatives, with the API's filters (the same FilterSet), sortable headings and
     pagination; every link keeps the filters, so a filtered list is a URL to share."""
     queryset = with_result_status(
-        Initiative.objects.with_priority().select_related("area", "owner")
+        visibility.visible_initiatives(request.user).with_priority().select_related("area", "owner")
     )
-    filterset = InitiativeFilter(request.GET or None, queryset=queryset)
+    filterset = InitiativeFilter(request.GET or None, queryset=queryset, request=request)
     # A value the filter's form refuses (an unknown stage, a NUL character in the search)
     # is shown as an error beside the unfiltered list: it never reaches a query.
     valid = filterset.is_bound and filterset.is_valid()
@@ -158,7 +173,7 @@ def _columns(query, current: str) -> list[dict]:
 
 
 BOARDS = [
-    ("Intake", "", INTAKE_STAGES),
+    (gettext_lazy("Intake"), "", INTAKE_STAGES),
     ("PDCA", Methodology.PDCA, (*PDCA_STAGES, Stage.COMPLETED)),
     ("DMAIC", Methodology.DMAIC, (*DMAIC_STAGES, Stage.COMPLETED)),
 ]
@@ -167,7 +182,10 @@ CARDS_PER_COLUMN = 30
 
 def board(request):
     """A column per stage for each methodology, newest moves first: two queries, the
-    first CARDS_PER_COLUMN cards of every column (a window function) and the counts."""
+    first CARDS_PER_COLUMN cards of every column (a window function) and the counts —
+    of the initiatives the person may see, of one area's subtree with `?area=`."""
+    area, area_form = chosen_area(request)
+    initiatives = visibility.narrowed(Initiative.objects.all(), request.user, area, "")
     # Intake columns hold every methodology; the others one methodology each.
     column = Case(
         When(stage__in=INTAKE_STAGES, then=Value("")),
@@ -175,7 +193,7 @@ def board(request):
         output_field=CharField(),
     )
     shown = (
-        Initiative.objects.exclude(stage__in=[Stage.REJECTED, Stage.CANCELLED, Stage.ON_HOLD])
+        initiatives.exclude(stage__in=[Stage.REJECTED, Stage.CANCELLED, Stage.ON_HOLD])
         .annotate(
             board=column,
             position=Window(
@@ -190,7 +208,7 @@ def board(request):
     )
     counts = {
         (board, stage): n
-        for board, stage, n in Initiative.objects.annotate(board=column)
+        for board, stage, n in initiatives.annotate(board=column)
         .values_list("board", "stage")
         .annotate(n=Count("id"))
         .order_by()
@@ -212,4 +230,8 @@ def board(request):
         }
         for name, methodology, stages in BOARDS
     ]
-    return render(request, "improvement/board.html", {"boards": boards})
+    return render(
+        request,
+        "improvement/board.html",
+        {"boards": boards, "area": area, "area_form": area_form},
+    )

@@ -16,11 +16,13 @@ from django.http import QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from attachments import forms as attachment_forms
 from attachments import services as attachment_services
-from improvement import roles, services, workflow
+from improvement import roles, services, visibility, workflow
 from improvement.forms import (
     ActivityPageForm,
     CommentForm,
@@ -45,9 +47,11 @@ from metrics.forms import TargetForm, blank_recording_forms
 
 
 def load(pk: int, user) -> Initiative:
-    """The initiative with what the page shows, in a fixed number of queries."""
+    """The initiative with what the page shows, in a fixed number of queries; 404 for one
+    the user may not see (improvement.visibility)."""
     return get_object_or_404(
-        Initiative.objects.with_priority()
+        visibility.visible_initiatives(user)
+        .with_priority()
         .with_support_count()
         .select_related("area", "owner", "sponsor", "submitted_by", "duplicate_of")
         .prefetch_related("team")
@@ -95,7 +99,8 @@ def page(request, initiative: Initiative, *, status: int = 200, **forms):
             target.bulk_form = bound_bulk.get(target.pk) or blank["bulk_form"]
             if asked:
                 _focus(target.measurement_form, "observed_at")
-    is_reviewer = roles.is_reviewer(user)
+    # A reviewer of this initiative: of its area, when their triage is scoped to areas.
+    is_reviewer = roles.reviews(user, initiative)
     can_execute = not roles.editable_fields(user, initiative).isdisjoint(roles.EXECUTION_FIELDS)
     # Forms only for those who may use them: each costs a query to draw its choices.
     triage_form = forms.pop("triage_form", None)
@@ -355,14 +360,18 @@ def move(request, pk: int):
     """Make a stage move. Made or refused, the answer is a redirect to the initiative page
     (POST/redirect/GET: a refresh shows the page again rather than posting again), and
     the outcome is a message there: what was done, or everything that is still missing."""
-    initiative = get_object_or_404(Initiative, pk=pk)
+    initiative = get_object_or_404(visibility.visible_initiatives(request.user), pk=pk)
     form = MoveForm(request.POST)
     if not form.is_valid():
         problems = [
             f"{form.fields[name].label or name.capitalize()}: {' '.join(errors)}"
             for name, errors in form.errors.items()
         ]
-        return refuse(request, pk, f"That move was not understood. {'; '.join(problems)}")
+        return refuse(
+            request,
+            pk,
+            _("That move was not understood. %(problems)s") % {"problems": "; ".join(problems)},
+        )
     to = form.cleaned_data["to"]
     try:
         workflow.move(
@@ -373,12 +382,16 @@ def move(request, pk: int):
             duplicate_of=form.cleaned_data["duplicate_of"],
         )
     except ValidationError as exc:
-        return refuse(request, pk, f"That move was not made: {' '.join(exc.messages)}")
+        return refuse(
+            request,
+            pk,
+            _("That move was not made: %(problems)s") % {"problems": " ".join(exc.messages)},
+        )
     except workflow.MoveForbidden as exc:
         raise PermissionDenied(str(exc)) from None
     except workflow.MoveRefused as exc:
         return refuse(request, pk, refusal(initiative, to=to, unmet=exc.unmet, user=request.user))
-    messages.success(request, f"Moved to {Stage(to).label}.")
+    messages.success(request, _("Moved to %(label)s.") % {"label": Stage(to).label})
     return redirect("improvement:initiative", pk=pk)
 
 
@@ -387,13 +400,21 @@ def refusal(initiative: Initiative, *, to: str, unmet: list[workflow.Unmet], use
     for this move, each with its fix, the message points there rather than repeating
     them; otherwise (a reason not given, a move no longer possible) it names them."""
     label = Stage(to).label
-    deciding = roles.is_reviewer(user) and initiative.stage == Stage.SUBMITTED
+    deciding = roles.reviews(user, initiative) and initiative.stage == Stage.SUBMITTED
     listed = [o for o in shown_moves(initiative, user, deciding=deciding) if o.to == to]
     codes = {u.code for u in unmet}
     if listed and codes <= {u.code for u in listed[0].unmet}:
-        count = f"{len(codes)} condition{'s' if len(codes) != 1 else ''}"
-        return f"Not moved to {label}: {count} not met yet, listed under Next steps with each fix."
-    return f"Not moved to {label}: {' '.join(u.message for u in unmet)}"
+        return ngettext(
+            "Not moved to %(stage)s: %(count)d condition not met yet, listed under Next steps "
+            "with each fix.",
+            "Not moved to %(stage)s: %(count)d conditions not met yet, listed under Next steps "
+            "with each fix.",
+            len(codes),
+        ) % {"stage": label, "count": len(codes)}
+    return _("Not moved to %(stage)s: %(problems)s") % {
+        "stage": label,
+        "problems": " ".join(u.message for u in unmet),
+    }
 
 
 def refuse(request, pk: int, message: str):
@@ -408,7 +429,7 @@ def _edit(request, pk: int, form_class, context_name: str, done: str):
     # The role before the values: someone who may edit none of these fields learns that
     # (403), not whether their values were valid.
     if roles.editable_fields(request.user, initiative).isdisjoint(form_class.base_fields):
-        raise PermissionDenied("You may not edit these fields.")
+        raise PermissionDenied(_("You may not edit these fields."))
     form = form_class(request.POST, instance=Initiative.objects.get(pk=pk))
     if form.is_valid():
         changes = {name: form.cleaned_data[name] for name in form.changed_data}
@@ -417,7 +438,7 @@ def _edit(request, pk: int, form_class, context_name: str, done: str):
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, done if changes else "Nothing changed.")
+            messages.success(request, done if changes else _("Nothing changed."))
             return redirect(safe_next(request) or initiative_url(pk))
     return page(request, initiative, status=400, **{context_name: form})
 
@@ -443,9 +464,9 @@ def decide(request, pk: int):
     neither. Made, a redirect to the page with a message; refused, a redirect too
     (POST/redirect/GET), and the page shows the form as it was filled in with what to fix
     (`recall_decision`). Only a reviewer may (403, before any value is looked at)."""
-    initiative = get_object_or_404(Initiative, pk=pk)
+    initiative = get_object_or_404(visibility.visible_initiatives(request.user), pk=pk)
     if not roles.can_move(request.user, initiative, triage=True):
-        raise PermissionDenied("Only reviewers can triage or reject ideas.")
+        raise PermissionDenied(_("Only reviewers can triage or reject ideas."))
     form = TriageDecisionForm(request.POST, instance=initiative)
     refused: list[tuple[str | None, str]] = []  # beyond the form's own checks
     if form.is_valid():
@@ -458,7 +479,7 @@ def decide(request, pk: int):
         except ValidationError as exc:
             refused = _placed(form, exc)
         else:
-            messages.success(request, f"Moved to {Stage(form.to).label}.")
+            messages.success(request, _("Moved to %(label)s.") % {"label": Stage(form.to).label})
             return redirect(initiative_url(pk))
     # Kept for the page the redirect shows, once: the values as typed (each capped, the
     # session is no store for a megabyte) and what the services and the workflow said.
@@ -517,7 +538,7 @@ def recall_decision(request, initiative: Initiative) -> TriageDecisionForm | Non
     if initiative.stage != Stage.SUBMITTED or not roles.is_reviewer(request.user):
         # Triaged meanwhile: no form to show it on, so the refusal is a message.
         refused = " ".join(message for _, message in kept["refused"])
-        messages.error(request, f"Nothing was saved. {refused}".strip())
+        messages.error(request, (_("Nothing was saved.") + " " + refused).strip())
         return None
     data = QueryDict(mutable=True)
     for name, values in kept["data"].items():
@@ -532,7 +553,7 @@ def recall_decision(request, initiative: Initiative) -> TriageDecisionForm | Non
 
 @require_POST
 def triage(request, pk: int):
-    return _edit(request, pk, TriageForm, "triage_form", "Triage saved.")
+    return _edit(request, pk, TriageForm, "triage_form", _("Triage saved."))
 
 
 @require_POST
@@ -542,13 +563,13 @@ def execution(request, pk: int):
 
 @require_POST
 def support(request, pk: int):
-    initiative = get_object_or_404(Initiative, pk=pk)
+    initiative = get_object_or_404(visibility.visible_initiatives(request.user), pk=pk)
     if request.POST.get("withdraw"):
         services.withdraw_support(initiative=initiative, actor=request.user)
-        messages.success(request, "Support withdrawn.")
+        messages.success(request, _("Support withdrawn."))
     else:
         services.support(initiative=initiative, actor=request.user)
-        messages.success(request, "Thanks for your support.")
+        messages.success(request, _("Thanks for your support."))
     return redirect("improvement:initiative", pk=pk)
 
 
@@ -582,5 +603,5 @@ def comment(request, pk: int):
         return page(
             request, initiative, status=400, comment_form=form, comment_attachment_form=files
         )
-    messages.success(request, "Comment added.")
+    messages.success(request, _("Comment added."))
     return redirect(initiative_url(pk) + "#comments")

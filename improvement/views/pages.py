@@ -6,38 +6,51 @@ from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from improvement import outcomes, roles
+from improvement import outcomes, roles, visibility
+from improvement.area_scope import chosen_area
 from improvement.forms import NotificationReadForm
 from improvement.models import ACTIVE_STAGES, Initiative, Notification, Quadrant, Stage
 from metrics import dashboard_chart, selectors
+from metrics.models import QuarterlyResult, Target
 from metrics.periods import previous_quarter, quarter_of
 
 
 def dashboard(request):
-    """The programme at a glance, and what is waiting for this person."""
+    """The programme at a glance, and what is waiting for this person: of what they may
+    see, and of one area's subtree with `?area=` (every figure rolls up over it)."""
     user = request.user
     today = timezone.localdate()
-    counts = dict(Initiative.objects.values_list("stage").annotate(n=Count("id")).order_by())
+    area, area_form = chosen_area(request)
+    initiatives = visibility.narrowed(Initiative.objects.all(), user, area, "")
+    ledger = visibility.narrowed(QuarterlyResult.objects.all(), user, area)
+    counts = dict(initiatives.values_list("stage").annotate(n=Count("id")).order_by())
     by_stage = [(stage, counts.get(stage.value, 0)) for stage in Stage]
     this_quarter = quarter_of(today)
     last_quarter = previous_quarter(*this_quarter)
-    benefits = selectors.quarter_benefits(quarters=[this_quarter, last_quarter])
-    mine = Initiative.objects.aggregate(
+    benefits = selectors.quarter_benefits(quarters=[this_quarter, last_quarter], rows=ledger)
+    mine = initiatives.aggregate(
         owned=Count("id", filter=Q(owner=user, stage__in=ACTIVE_STAGES)),
         submitted=Count("id", filter=Q(submitted_by=user)),
         to_triage=Count("id", filter=Q(stage=Stage.SUBMITTED)),
     )
-    recent = selectors.benefit_by_quarter(quarters=dashboard_chart.recent_quarters(today))
+    recent = selectors.benefit_by_quarter(
+        quarters=dashboard_chart.recent_quarters(today), rows=ledger
+    )
     context = {
         "by_stage": by_stage,
         "benefit_chart": dashboard_chart.benefit_chart(recent, current=this_quarter),
         "pipeline_chart": dashboard_chart.pipeline_chart(
             [(stage.label, count) for stage, count in by_stage]
         ),
-        "quick_wins": Initiative.objects.backlog().filter(quadrant=Quadrant.QUICK_WIN)[:5],
-        "attention": selectors.results_needing_attention(),
+        "quick_wins": initiatives.backlog().filter(quadrant=Quadrant.QUICK_WIN)[:5],
+        "attention": selectors.results_needing_attention(
+            targets=visibility.narrowed(Target.objects.all(), user, area)
+        ),
+        "area": area,
+        "area_form": area_form,
         "this_quarter": this_quarter,
         "last_quarter": last_quarter,
         "benefit_now": benefits[this_quarter],
@@ -53,9 +66,8 @@ def my_work(request):
     its stage and, once its primary target has a result, that result in one line."""
     user = request.user
     initiatives = list(
-        Initiative.objects.filter(
-            Q(submitted_by=user) | Q(owner=user) | Q(sponsor=user) | Q(team=user)
-        )
+        visibility.visible_initiatives(user)
+        .filter(Q(submitted_by=user) | Q(owner=user) | Q(sponsor=user) | Q(team=user))
         .distinct()
         .select_related("area", "owner")
         .order_by("-stage_entered_at")
@@ -76,13 +88,19 @@ def my_work(request):
             groups["submitted"].append(initiative)
     to_triage = []
     if roles.is_reviewer(user):
-        to_triage = Initiative.objects.filter(stage=Stage.SUBMITTED).select_related("area")[:50]
+        to_triage = (
+            visibility.visible_initiatives(user)
+            .filter(stage=Stage.SUBMITTED)
+            .select_related("area")[:50]
+        )
     return render(request, "improvement/my_work.html", {"groups": groups, "to_triage": to_triage})
 
 
 def notifications(request):
+    # Not those about an initiative the person may no longer see (its area restricted
+    # since): the rest of what they were told stays.
     rows = (
-        Notification.objects.filter(recipient=request.user)
+        visibility.visible(Notification.objects.filter(recipient=request.user), request.user)
         .select_related("initiative")
         .order_by("-created_at", "-id")
     )
@@ -98,7 +116,7 @@ def notifications_read(request):
         # A form, not str.isdigit(): "²" is a digit to isdigit() and no number to int().
         form = NotificationReadForm(request.POST)
         if not form.is_valid() or form.cleaned_data["id"] is None:
-            raise Http404("No such notification.")
+            raise Http404(_("No such notification."))
         notification = get_object_or_404(
             Notification, pk=form.cleaned_data["id"], recipient=request.user
         )
@@ -108,5 +126,5 @@ def notifications_read(request):
             return redirect("improvement:initiative", pk=notification.initiative_id)
         return redirect("improvement:notifications")
     marked = unread.update(read_at=timezone.now())
-    messages.success(request, f"Marked {marked} notifications as read.")
+    messages.success(request, _("Marked %(marked)s notifications as read.") % {"marked": marked})
     return redirect("improvement:notifications")

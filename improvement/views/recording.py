@@ -8,11 +8,13 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from config.throttling import rate_limited
-from improvement import roles
-from improvement.models import Initiative
+from improvement import roles, visibility
 from improvement.views.initiative import initiative_url, load, page
 from metrics import services
 from metrics.forms import (
@@ -37,13 +39,17 @@ def target_add(request, pk: int):
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, f"Target on {form.cleaned_data['metric'].name} added.")
+            messages.success(
+                request, _("Target on %(name)s added.") % {"name": form.cleaned_data["metric"].name}
+            )
             return redirect(initiative_url(pk) + "#targets")
     return page(request, initiative, status=400, target_form=form)
 
 
 def _record(request, target_pk: int, form, items_of):
-    target = get_object_or_404(Target.objects.select_related("metric"), pk=target_pk)
+    target = get_object_or_404(
+        visibility.visible(Target.objects.select_related("metric"), request.user), pk=target_pk
+    )
     initiative = load(target.initiative_id, request.user)
     if form.is_valid():
         items = [{**item, "target": target} for item in items_of(form.cleaned_data)]
@@ -56,8 +62,12 @@ def _record(request, target_pk: int, form, items_of):
         else:
             messages.success(
                 request,
-                f"{len(rows)} measurement{'s' if len(rows) != 1 else ''} of "
-                f"{target.metric.name} recorded; results will be recomputed.",
+                ngettext(
+                    "%(count)d measurement of %(name)s recorded; results will be recomputed.",
+                    "%(count)d measurements of %(name)s recorded; results will be recomputed.",
+                    len(rows),
+                )
+                % {"count": len(rows), "name": target.metric.name},
             )
             return redirect(initiative_url(initiative.pk) + f"#target-{target.pk}")
     key = "bulk_forms" if isinstance(form, BulkMeasurementForm) else "measurement_forms"
@@ -72,7 +82,11 @@ def _add_item_errors(form, errors: dict, items: list[dict]) -> None:
                 if field == "target":
                     raise PermissionDenied(problem)
                 if "line" in items[index]:
-                    form.add_error(None, f"Line {items[index]['line']}: {problem}")
+                    form.add_error(
+                        None,
+                        _("Line %(line)s: %(problem)s")
+                        % {"line": items[index]["line"], "problem": problem},
+                    )
                 else:
                     form.add_error(field if field in form.fields else None, problem)
 
@@ -85,7 +99,9 @@ def _add_item_errors(form, errors: dict, items: list[dict]) -> None:
 
 @require_GET
 def target_form(request, pk: int):
-    initiative = get_object_or_404(Initiative.objects.select_related("owner", "sponsor"), pk=pk)
+    initiative = get_object_or_404(
+        visibility.visible_initiatives(request.user).select_related("owner", "sponsor"), pk=pk
+    )
     _check_may_record(request.user, initiative)
     return _forms_page(
         request,
@@ -101,14 +117,14 @@ def recording_forms(request, pk: int):
     """The target's recording forms (for the owner and the team), then its newest
     measurements, MEASUREMENTS_PER_PAGE a page (`?page=`), each with its correction and
     deletion (reviewers see these too: they correct a frozen baseline)."""
-    target = _target(pk)
+    target = _target(pk, request.user)
     _check_may_correct(request.user, target.initiative)
     can_record = roles.can_record(request.user, target.initiative)
     return _forms_page(
         request,
         target.initiative,
         "improvement/partials/recording_forms.html",
-        title=f"Record measurements of {target.metric.name}",
+        title=_("Record measurements of %(name)s") % {"name": target.metric.name},
         target=target,
         can_record=can_record,
         measurements=measurements_page(target, page=_page_number(request)),
@@ -143,26 +159,30 @@ def _page_number(request) -> int:
     return int(text) if text.isascii() and text.isdigit() and 0 < int(text) < 10**6 else 1
 
 
-def _target(pk: int) -> Target:
-    """The target, its metric, and its initiative with what the roles read (404 if none)."""
+def _target(pk: int, user) -> Target:
+    """The target, its metric, and its initiative with what the roles read (404 if none,
+    or if `user` may not see its initiative)."""
     return get_object_or_404(
-        Target.objects.select_related(
-            "metric", "initiative__owner", "initiative__sponsor"
-        ).prefetch_related("initiative__team"),
+        visibility.visible(
+            Target.objects.select_related(
+                "metric", "initiative__owner", "initiative__sponsor"
+            ).prefetch_related("initiative__team"),
+            user,
+        ),
         pk=pk,
     )
 
 
 def _check_may_record(user, initiative) -> None:
     if not roles.can_record(user, initiative):
-        raise PermissionDenied("Only the owner and the team record targets and measurements.")
+        raise PermissionDenied(_("Only the owner and the team record targets and measurements."))
 
 
 def _check_may_correct(user, initiative) -> None:
     """Who may open a correction at all; the service then says what they may change."""
-    if not (roles.can_record(user, initiative) or roles.is_reviewer(user)):
+    if not (roles.can_record(user, initiative) or roles.reviews(user, initiative)):
         raise PermissionDenied(
-            "Only the owner, the team and reviewers correct targets and measurements."
+            _("Only the owner, the team and reviewers correct targets and measurements.")
         )
 
 
@@ -209,9 +229,9 @@ def _done(request, target: Target, message: str):
 
 @require_http_methods(["GET", "POST"])
 def target_edit(request, pk: int):
-    target = _target(pk)  # as it stands, for the page
+    target = _target(pk, request.user)  # as it stands, for the page
     _check_may_correct(request.user, target.initiative)
-    reviewer = roles.is_reviewer(request.user)
+    reviewer = roles.reviews(request.user, target.initiative)
     # The form and the service work on a copy: a ModelForm writes what it validates into
     # its instance (and the service what it checks), while the page names the target as
     # it stands. The copy still knows its evidence as loaded (Target.from_db), which is
@@ -224,7 +244,7 @@ def target_edit(request, pk: int):
     if form.is_valid():
         changes = form.changes()
         if not changes:
-            return _done(request, target, "Nothing changed.")
+            return _done(request, target, _("Nothing changed."))
         try:
             services.update_target(
                 target=editing,
@@ -235,7 +255,9 @@ def target_edit(request, pk: int):
         except ValidationError as exc:
             _refused(form, exc)
         else:
-            return _done(request, target, f"Target on {editing.metric.name} saved.")
+            return _done(
+                request, target, _("Target on %(name)s saved.") % {"name": editing.metric.name}
+            )
     return _target_form(request, target, form, reviewer=reviewer, status=400)
 
 
@@ -244,7 +266,7 @@ def _target_form(request, target: Target, form, *, reviewer: bool, status: int =
         request,
         target.initiative,
         "improvement/partials/target_edit_form.html",
-        title=f"Edit the target on {target.metric.name}",
+        title=_("Edit the target on %(name)s") % {"name": target.metric.name},
         target=target,
         form=form,
         reviewer=reviewer,
@@ -254,11 +276,11 @@ def _target_form(request, target: Target, form, *, reviewer: bool, status: int =
 
 @require_http_methods(["GET", "POST"])
 def target_delete(request, pk: int):
-    target = _target(pk)
+    target = _target(pk, request.user)
     _check_may_correct(request.user, target.initiative)
     # Before the freeze the owner and the team delete it; after, a reviewer, with a reason.
     allowed = (
-        roles.is_reviewer(request.user)
+        roles.reviews(request.user, target.initiative)
         if target.is_frozen
         else roles.can_record(request.user, target.initiative)
     )
@@ -277,13 +299,13 @@ def target_delete(request, pk: int):
             except ValidationError as exc:
                 _refused(form, exc)
             else:
-                messages.success(request, f"Target on {name} deleted.")
+                messages.success(request, _("Target on %(name)s deleted.") % {"name": name})
                 return redirect(initiative_url(target.initiative_id) + "#targets")
     return _forms_page(
         request,
         target.initiative,
         "improvement/partials/target_delete_form.html",
-        title=f"Delete the target on {target.metric.name}",
+        title=_("Delete the target on %(name)s") % {"name": target.metric.name},
         target=target,
         form=form,
         allowed=allowed,
@@ -291,20 +313,24 @@ def target_delete(request, pk: int):
     )
 
 
-def _measurement(pk: int) -> Measurement:
+def _measurement(pk: int, user) -> Measurement:
     """The measurement, its target and metric, and the initiative with what the roles and
-    the service read (404 if none)."""
+    the service read (404 if none, or if `user` may not see its initiative)."""
     return get_object_or_404(
-        Measurement.objects.select_related(
-            "target__metric", "target__initiative__owner", "target__initiative__sponsor"
-        ).prefetch_related("target__initiative__team"),
+        visibility.visible(
+            Measurement.objects.select_related(
+                "target__metric", "target__initiative__owner", "target__initiative__sponsor"
+            ).prefetch_related("target__initiative__team"),
+            user,
+            "target__initiative",
+        ),
         pk=pk,
     )
 
 
 @require_http_methods(["GET", "POST"])
 def measurement_edit(request, pk: int):
-    measurement = _measurement(pk)
+    measurement = _measurement(pk, request.user)
     target = measurement.target
     _check_may_correct(request.user, target.initiative)
     initial = _as_it_was(measurement)
@@ -315,7 +341,7 @@ def measurement_edit(request, pk: int):
         if form.is_valid():
             changes = form.changes()
             if not changes:
-                return _done(request, target, "Nothing changed.")
+                return _done(request, target, _("Nothing changed."))
             try:
                 services.correct_measurement(
                     measurement=measurement,
@@ -326,7 +352,11 @@ def measurement_edit(request, pk: int):
             except ValidationError as exc:
                 _refused(form, exc)
             else:
-                return _done(request, target, f"Measurement of {target.metric.name} corrected.")
+                return _done(
+                    request,
+                    target,
+                    _("Measurement of %(name)s corrected.") % {"name": target.metric.name},
+                )
     return _measurement_page(
         request, target, initial, "measurement_correction_form.html", form, "Correct", status
     )
@@ -334,7 +364,7 @@ def measurement_edit(request, pk: int):
 
 @require_http_methods(["GET", "POST"])
 def measurement_delete(request, pk: int):
-    measurement = _measurement(pk)
+    measurement = _measurement(pk, request.user)
     target = measurement.target
     _check_may_correct(request.user, target.initiative)
     was = _as_it_was(measurement)
@@ -352,7 +382,11 @@ def measurement_delete(request, pk: int):
             except ValidationError as exc:
                 _refused(form, exc)
             else:
-                return _done(request, target, f"Measurement of {target.metric.name} deleted.")
+                return _done(
+                    request,
+                    target,
+                    _("Measurement of %(name)s deleted.") % {"name": target.metric.name},
+                )
     return _measurement_page(
         request, target, was, "measurement_delete_form.html", form, "Delete", status
     )
@@ -374,8 +408,12 @@ def _measurement_page(request, target, was: dict, partial: str, form, verb: str,
         request,
         target.initiative,
         f"improvement/partials/{partial}",
-        title=f"{verb} the measurement of {target.metric.name} at "
-        f"{timezone.localtime(was['observed_at']):%Y-%m-%d %H:%M}",
+        title=_("%(verb)s the measurement of %(name)s at %(localtime)s")
+        % {
+            "verb": verb,
+            "name": target.metric.name,
+            "localtime": date_format(timezone.localtime(was["observed_at"]), "DATETIME_FORMAT"),
+        },
         target=target,
         was=was,
         form=form,

@@ -13,6 +13,8 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from improvement import roles
 from metrics.admin import reopen
@@ -54,10 +56,10 @@ class CloseQuarterForm(forms.Form):
         required=False,
         max_length=TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
-        label="Note",
+        label=gettext_lazy("Note"),
     )
     confirm_unreviewed = forms.BooleanField(
-        required=False, label="Close it even though some rows are not reviewed"
+        required=False, label=gettext_lazy("Close it even though some rows are not reviewed")
     )
 
 
@@ -89,7 +91,8 @@ def close_quarter_view(model_admin, request, year: int, quarter: int):
         else:
             model_admin.message_user(
                 request,
-                f"{year} Q{quarter} is closed: its rows are now read-only.",
+                _("%(year)s Q%(quarter)s is closed: its rows are now read-only.")
+                % {"year": year, "quarter": quarter},
                 messages.SUCCESS,
             )
             return redirect(desk)
@@ -115,7 +118,7 @@ def close_quarter_view(model_admin, request, year: int, quarter: int):
 
 class QuarterCloseForm(forms.ModelForm):
     confirm_unreviewed = forms.BooleanField(
-        required=False, label="Close it even though some rows are not reviewed"
+        required=False, label=gettext_lazy("Close it even though some rows are not reviewed")
     )
 
     class Meta:

@@ -17,13 +17,21 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
-from django.utils.translation import ngettext
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
-from improvement import formatting, roles
+from improvement import formatting, roles, visibility
 from improvement.people import display_name
+from improvement.visibility import VisibleOnlyAdmin
 from metrics.admin import close as admin_close
 from metrics.admin.close import benefit_lines
-from metrics.admin.filters import ClosedFilter, DoubleCountedFilter, QuarterFilter, ReviewedFilter
+from metrics.admin.filters import (
+    AreaSubtreeFilter,
+    ClosedFilter,
+    DoubleCountedFilter,
+    QuarterFilter,
+    ReviewedFilter,
+)
 from metrics.admin.reopen import reopen_url
 from metrics.ledger import exports, reports, review, rollup
 from metrics.ledger.rollup import COMPUTED_FIELDS
@@ -92,7 +100,7 @@ def _alpha(row) -> float:
 
 
 @admin.register(QuarterlyResult)
-class QuarterlyResultAdmin(admin.ModelAdmin):
+class QuarterlyResultAdmin(VisibleOnlyAdmin, admin.ModelAdmin):
     """The quarterly ledger. The rollup job writes the figures; reviewers enter only the
     validated benefit and a note, and a closed quarter's rows cannot be changed at all."""
 
@@ -121,7 +129,7 @@ class QuarterlyResultAdmin(admin.ModelAdmin):
     list_filter = [
         "year",
         QuarterFilter,
-        "initiative__area",
+        AreaSubtreeFilter,
         "initiative__methodology",
         "status",
         ReviewedFilter,
@@ -140,10 +148,10 @@ class QuarterlyResultAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["initiative", "target", "year", "quarter"]}),
         (
-            "Figures",
+            gettext_lazy("Figures"),
             {"fields": [f for f in COMPUTED_FIELDS if f != "target"]},
         ),
-        ("Review", {"fields": [*REVIEW_FIELDS, "reviewed_at", "reviewed_by"]}),
+        (gettext_lazy("Review"), {"fields": [*REVIEW_FIELDS, "reviewed_at", "reviewed_by"]}),
     ]
     readonly_fields = [
         "initiative",
@@ -237,9 +245,10 @@ class QuarterlyResultAdmin(admin.ModelAdmin):
         context = {
             "totals": totals,
             "benefit_lines": benefit_lines(totals),
-            "caption": f"Totals for {one_quarter[0]} Q{one_quarter[1]}"
+            "caption": _("Totals for %(value)s Q%(value2)s")
+            % {"value": one_quarter[0], "value2": one_quarter[1]}
             if one_quarter
-            else "Totals for the filtered rows",
+            else _("Totals for the filtered rows"),
             "one_quarter": one_quarter,
             "export_csv_url": self.url("export", "csv") + query,
             "export_xlsx_url": self.url("export", "xlsx") + query,
@@ -273,11 +282,11 @@ class QuarterlyResultAdmin(admin.ModelAdmin):
     def owner(self, obj):
         return display_name(obj.initiative.owner, nobody="—")
 
-    @admin.display(description="primary metric", ordering="target__metric__name")
+    @admin.display(description=_("primary metric"), ordering="target__metric__name")
     def metric(self, obj):
         return obj.target.metric.name if obj.target_id else "—"
 
-    @admin.display(description="baseline → quarter mean")
+    @admin.display(description=_("baseline → quarter mean"))
     def baseline_to_quarter_mean(self, obj):
         unit = obj.target.metric.unit if obj.target_id else ""
         return format_html(
@@ -287,7 +296,7 @@ class QuarterlyResultAdmin(admin.ModelAdmin):
             unit,
         )
 
-    @admin.display(description="improvement / status", ordering="improvement_pct")
+    @admin.display(description=_("improvement / status"), ordering="improvement_pct")
     def improvement_percent(self, obj):
         pct = formatting.percent_text(
             obj.improvement_pct, locale=formatting.active_locale(), sign=True
@@ -328,15 +337,15 @@ class QuarterlyResultAdmin(admin.ModelAdmin):
 
     # Proven: the quarter's test is significant. A row books its benefit in one of the
     # two columns, never both (the ledger_benefit_proven_or_unproven constraint).
-    @admin.display(description="proven benefit", ordering="computed_benefit")
+    @admin.display(description=_("proven benefit"), ordering="computed_benefit")
     def computed(self, obj):
         return _money(obj.computed_benefit)
 
-    @admin.display(description="unproven benefit", ordering="unproven_benefit")
+    @admin.display(description=_("unproven benefit"), ordering="unproven_benefit")
     def unproven(self, obj):
         return _money(obj.unproven_benefit)
 
-    @admin.display(description="95 % CI benefit / improvement")
+    @admin.display(description=_("95 % CI benefit / improvement"))
     def benefit_interval(self, obj):
         def span(low, high, fmt):
             if low is None or high is None:
@@ -349,7 +358,7 @@ class QuarterlyResultAdmin(admin.ModelAdmin):
             span(obj.improvement_low, obj.improvement_high, lambda v: _figure(v, sign=True)),
         )
 
-    @admin.display(description="benefit type", ordering="target__benefit_type")
+    @admin.display(description=_("benefit type"), ordering="target__benefit_type")
     def benefit_type(self, obj):
         return obj.target.get_benefit_type_display() if obj.target_id else "—"
 
@@ -363,7 +372,7 @@ class QuarterlyResultAdmin(admin.ModelAdmin):
             f"{obj.reviewed_at:%Y-%m-%d}",
         )
 
-    @admin.display(description="double counting", ordering="double_counted", empty_value="")
+    @admin.display(description=_("double counting"), ordering="double_counted", empty_value="")
     def double_counting(self, obj):
         if not obj.double_counted:
             return ""
@@ -374,12 +383,16 @@ class QuarterlyResultAdmin(admin.ModelAdmin):
 
     # --- actions ----------------------------------------------------------------------------
 
-    @admin.action(description="Mark the selected rows reviewed", permissions=["review"])
+    @admin.action(description=_("Mark the selected rows reviewed"), permissions=["review"])
     def mark_reviewed(self, request, queryset):
         try:
             marked = review.mark_reviewed(rows=queryset, actor=request.user)
         except QuarterClosed as exc:
-            self.message_user(request, f"{exc.messages[0]} Nothing was marked.", messages.ERROR)
+            self.message_user(
+                request,
+                _("%(value)s Nothing was marked.") % {"value": exc.messages[0]},
+                messages.ERROR,
+            )
             return
         self.message_user(
             request,
@@ -387,7 +400,7 @@ class QuarterlyResultAdmin(admin.ModelAdmin):
             messages.SUCCESS,
         )
 
-    @admin.action(description="Recompute the selected rows", permissions=["review"])
+    @admin.action(description=_("Recompute the selected rows"), permissions=["review"])
     def recompute_selected(self, request, queryset):
         queued, skipped = review.recompute_rows(rows=queryset, actor=request.user)
         self.message_user(
@@ -408,21 +421,21 @@ class QuarterlyResultAdmin(admin.ModelAdmin):
                 messages.WARNING,
             )
 
-    @admin.action(description="Close the selected rows' quarter…", permissions=["review"])
+    @admin.action(description=_("Close the selected rows' quarter…"), permissions=["review"])
     def close_quarter(self, request, queryset):
         quarters = sorted(set(queryset.values_list("year", "quarter")))
         if len(quarters) != 1:
             self.message_user(
-                request, "Select rows of a single quarter to close it.", messages.ERROR
+                request, _("Select rows of a single quarter to close it."), messages.ERROR
             )
             return None
         return redirect(self.url("close", *quarters[0]))
 
-    @admin.action(description="Export the selected rows as CSV", permissions=["view"])
+    @admin.action(description=_("Export the selected rows as CSV"), permissions=["view"])
     def export_selected_csv(self, request, queryset):
         return self.export(queryset, "csv")
 
-    @admin.action(description="Export the selected rows as XLSX", permissions=["view"])
+    @admin.action(description=_("Export the selected rows as XLSX"), permissions=["view"])
     def export_selected_xlsx(self, request, queryset):
         return self.export(queryset, "xlsx")
 
@@ -471,14 +484,16 @@ class QuarterlyResultAdmin(admin.ModelAdmin):
     def forecast_view(self, request):
         if not self.has_view_or_change_permission(request):
             raise PermissionDenied
+        # The rows of the initiatives the reader may see.
+        seen = visibility.visible(QuarterlyResult.objects.all(), request.user)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
-            "title": "Forecast accuracy",
+            "title": _("Forecast accuracy"),
             "tables": [
-                ("owner", "Per owner", reports.forecast_accuracy("owner")),
-                ("area", "Per area", reports.forecast_accuracy("area")),
+                ("owner", _("Per owner"), reports.forecast_accuracy("owner", rows=seen)),
+                ("area", _("Per area"), reports.forecast_accuracy("area", rows=seen)),
             ],
-            "overall": reports.overall(),
+            "overall": reports.overall(rows=seen),
         }
         return TemplateResponse(request, "admin/metrics/forecast_accuracy.html", context)

@@ -1,6 +1,10 @@
 """The review desk's list filters (metrics.admin.desk)."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy
+
+from improvement import visibility
+from metrics.ids import parse_id
 
 
 class YesNoFilter(admin.SimpleListFilter):
@@ -16,7 +20,7 @@ class YesNoFilter(admin.SimpleListFilter):
 
 
 class ReviewedFilter(YesNoFilter):
-    title = "reviewed"
+    title = gettext_lazy("reviewed")
     parameter_name = "reviewed"
 
     def condition(self, yes):
@@ -24,7 +28,7 @@ class ReviewedFilter(YesNoFilter):
 
 
 class ClosedFilter(YesNoFilter):
-    title = "quarter closed"
+    title = gettext_lazy("quarter closed")
     parameter_name = "closed"
 
     def condition(self, yes):
@@ -32,7 +36,7 @@ class ClosedFilter(YesNoFilter):
 
 
 class DoubleCountedFilter(YesNoFilter):
-    title = "double counted"
+    title = gettext_lazy("double counted")
     parameter_name = "double_counted"
 
     def condition(self, yes):
@@ -40,7 +44,7 @@ class DoubleCountedFilter(YesNoFilter):
 
 
 class QuarterFilter(admin.SimpleListFilter):
-    title = "quarter"
+    title = gettext_lazy("quarter")
     parameter_name = "quarter"
 
     def lookups(self, request, model_admin):
@@ -50,3 +54,24 @@ class QuarterFilter(admin.SimpleListFilter):
         if self.value() in {"1", "2", "3", "4"}:
             return queryset.filter(quarter=int(self.value()))
         return queryset
+
+
+class AreaSubtreeFilter(admin.SimpleListFilter):
+    """An area and every area under it, so the desk's totals roll up a site's
+    departments and lines. The choices are the areas the reader may see, indented as
+    the tree; `?area=` takes an area's id."""
+
+    title = gettext_lazy("area")
+    parameter_name = "area"
+
+    def lookups(self, request, model_admin):
+        return [(str(area.pk), area.label) for area in visibility.visible_areas(request.user)]
+
+    def queryset(self, request, queryset):
+        pk = parse_id(self.value() or "")
+        if pk is None:
+            return queryset
+        area = visibility.visible_areas(request.user).filter(pk=pk).first()
+        if area is None:
+            return queryset.none()
+        return visibility.in_subtree(queryset, area)

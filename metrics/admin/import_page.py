@@ -16,6 +16,8 @@ from django.core import signing
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from metrics import imports
 
@@ -28,10 +30,13 @@ PREVIEW_ROWS = 200
 
 class UploadForm(forms.Form):
     file = forms.FileField(
-        label="CSV or XLSX file",
+        label=gettext_lazy("CSV or XLSX file"),
         help_text=(
-            "Columns: initiative (id or title), metric (name), observed_at (date or "
-            "date-time), value, sample_size (optional). The first row names them."
+            gettext_lazy(
+                "Columns: initiative (id or title), metric (name), observed_at "
+                "(date or date-time), value, sample_size (optional). The first "
+                "row names them."
+            )
         ),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv"}),
     )
@@ -39,7 +44,7 @@ class UploadForm(forms.Form):
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError("The file is larger than 5 MB: split it.")
+            raise forms.ValidationError(_("The file is larger than 5 MB: split it."))
         try:
             return imports.read_table(upload)
         except imports.FileUnreadable as exc:
@@ -59,7 +64,7 @@ def import_view(model_admin, request):
         try:
             table = signing.loads(request.POST["payload"], salt=SALT, max_age=PREVIEW_MAX_AGE)
         except signing.BadSignature:
-            messages.error(request, "The preview has expired: upload the file again.")
+            messages.error(request, _("The preview has expired: upload the file again."))
             return redirect(request.path)
     elif request.method == "POST":
         form = UploadForm(request.POST, request.FILES)
@@ -75,7 +80,7 @@ def import_view(model_admin, request):
     if not outcome.ok:
         return _render(request, context | {"form": UploadForm(), "problems": outcome.problems}, 400)
     if confirm:
-        messages.success(request, f"Imported {outcome.saved} measurements.")
+        messages.success(request, _("Imported %(saved)s measurements.") % {"saved": outcome.saved})
         return redirect(reverse("admin:metrics_measurement_changelist") + "?source__exact=import")
     return _render(
         request,

@@ -15,8 +15,10 @@ from django.forms.models import BaseInlineFormSet
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
+from improvement.visibility import VisibleOnlyAdmin
 from metrics import services
 from metrics.admin import import_page
 
@@ -61,10 +63,11 @@ class TargetForm(forms.ModelForm):
     only as a reviewer's correction, with the reason given below."""
 
     reason = forms.CharField(
+        label=gettext_lazy("Reason"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
         max_length=TEXT_MAX_LENGTH,
-        help_text="Why, when correcting a frozen baseline: kept in the history.",
+        help_text=gettext_lazy("Why, when correcting a frozen baseline: kept in the history."),
     )
     actor = None  # set per request by TargetAdmin.get_form
 
@@ -89,7 +92,7 @@ class TargetForm(forms.ModelForm):
 
 
 class FrozenFilter(admin.SimpleListFilter):
-    title = "baseline frozen"
+    title = gettext_lazy("baseline frozen")
     parameter_name = "frozen"
 
     def lookups(self, request, model_admin):
@@ -170,7 +173,7 @@ class MeasurementInline(ReadOnlyInline):
 
 
 @admin.register(Target)
-class TargetAdmin(SimpleHistoryAdmin):
+class TargetAdmin(VisibleOnlyAdmin, SimpleHistoryAdmin):
     """Targets are added in the app (or the API); here a target is corrected, through
     the service, or deleted while its baseline is open. The History button shows every
     change: who, when, old → new and why."""
@@ -192,9 +195,12 @@ class TargetAdmin(SimpleHistoryAdmin):
     readonly_fields = ["initiative", *FREEZE_FIELDS, "created_at", "all_measurements"]
     fieldsets = [
         (None, {"fields": ["initiative", "metric", "is_primary"]}),
-        ("Baseline", {"fields": list(BASELINE_FIELDS)}),
-        ("Target", {"fields": ["target_value", "target_date", "value_per_unit", "benefit_type"]}),
-        ("Correction", {"fields": ["reason"]}),
+        (gettext_lazy("Baseline"), {"fields": list(BASELINE_FIELDS)}),
+        (
+            gettext_lazy("Target"),
+            {"fields": ["target_value", "target_date", "value_per_unit", "benefit_type"]},
+        ),
+        (gettext_lazy("Correction"), {"fields": ["reason"]}),
         (None, {"fields": ["all_measurements", "created_at"]}),
     ]
     inlines = [MeasurementInline]
@@ -258,7 +264,8 @@ class TargetAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Measurement)
-class MeasurementAdmin(SimpleHistoryAdmin):
+class MeasurementAdmin(VisibleOnlyAdmin, SimpleHistoryAdmin):
+    initiative_lookup = "target__initiative"
     """Measurements are recorded and corrected in the app, the API or the import page
     here, all through metrics.services; this list shows them and their history."""
 
@@ -308,7 +315,8 @@ class MeasurementAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ResultSnapshot)
-class ResultSnapshotAdmin(admin.ModelAdmin):
+class ResultSnapshotAdmin(VisibleOnlyAdmin, admin.ModelAdmin):
+    initiative_lookup = "target__initiative"
     """Computed by the results job: viewable, never typed in. Deleting one is allowed
     (the job recomputes it), so deleting a target is not blocked by its results."""
 
@@ -342,7 +350,8 @@ class ResultSnapshotAdmin(admin.ModelAdmin):
 
 
 @admin.register(SignalAlert)
-class SignalAlertAdmin(admin.ModelAdmin):
+class SignalAlertAdmin(VisibleOnlyAdmin, admin.ModelAdmin):
+    initiative_lookup = "target__initiative"
     """Written by the sustainment watch, once per signalling point: read-only here."""
 
     list_display = ["target", "initiative", "observed_at", "value", "rule", "created_at"]

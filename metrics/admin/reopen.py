@@ -13,6 +13,8 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from improvement import roles
 from improvement.people import display_name
@@ -24,7 +26,7 @@ class ReopenQuarterForm(forms.Form):
     reason = forms.CharField(
         max_length=TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
-        label="Why is it reopened?",
+        label=gettext_lazy("Why is it reopened?"),
     )
 
 
@@ -55,8 +57,11 @@ def reopen_quarter_view(model_admin, request, year: int, quarter: int):
         else:
             model_admin.message_user(
                 request,
-                f"{year} Q{quarter} is open again: its rows can be reviewed and recomputed, "
-                "and it can be closed again.",
+                _(
+                    "%(year)s Q%(quarter)s is open again: its rows can be reviewed "
+                    "and recomputed, and it can be closed again."
+                )
+                % {"year": year, "quarter": quarter},
                 messages.SUCCESS,
             )
             return redirect(desk)
@@ -79,11 +84,11 @@ def reopen_quarter_view(model_admin, request, year: int, quarter: int):
     )
 
 
-@admin.action(description="Reopen the selected quarter…", permissions=["reopen"])
+@admin.action(description=_("Reopen the selected quarter…"), permissions=["reopen"])
 def reopen_selected(model_admin, request, queryset):
     closes = list(queryset.order_by("year", "quarter")[:2])
     if len(closes) != 1:
-        model_admin.message_user(request, "Select one quarter to reopen it.", messages.ERROR)
+        model_admin.message_user(request, _("Select one quarter to reopen it."), messages.ERROR)
         return None
     return redirect(reopen_url(closes[0].year, closes[0].quarter))
 

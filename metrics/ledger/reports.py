@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
+from django.utils.translation import gettext as _
 
 from metrics.models import QuarterlyResult
 
@@ -64,18 +65,18 @@ GROUPINGS = {
 }
 
 
-def closed_estimated_rows():
-    """Closed-quarter ledger rows of initiatives that carry an estimate."""
-    return QuarterlyResult.objects.closed().filter(
-        initiative__estimated_annual_benefit__isnull=False
-    )
+def closed_estimated_rows(rows=None):
+    """Closed-quarter ledger rows (of `rows`, the reader's; all without) of initiatives
+    that carry an estimate."""
+    rows = QuarterlyResult.objects.all() if rows is None else rows
+    return rows.closed().filter(initiative__estimated_annual_benefit__isnull=False)
 
 
-def forecast_accuracy(by: str) -> list[Accuracy]:
+def forecast_accuracy(by: str, *, rows=None) -> list[Accuracy]:
     """One line per owner (or area), ordered by its name; an owner-less group last."""
     column, names = GROUPINGS[by]
     groups = (
-        closed_estimated_rows()
+        closed_estimated_rows(rows)
         .order_by()
         .values(column, *names)
         .annotate(**_sums())
@@ -85,9 +86,9 @@ def forecast_accuracy(by: str) -> list[Accuracy]:
     return sorted(lines, key=lambda line: line.key is None)
 
 
-def overall() -> Accuracy:
-    totals = closed_estimated_rows().order_by().aggregate(**_sums())
-    return _line(totals, key=None, label="All")
+def overall(*, rows=None) -> Accuracy:
+    totals = closed_estimated_rows(rows).order_by().aggregate(**_sums())
+    return _line(totals, key=None, label=_("All"))
 
 
 def _sums() -> dict:

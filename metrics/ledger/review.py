@@ -10,9 +10,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from config.celery import enqueue_on_commit
 from improvement import roles
+from metrics import events
 from metrics.ledger.rollup import is_closed, lock_quarter
 from metrics.models import QuarterClose, QuarterClosed, QuarterlyResult, QuarterReopen
 from metrics.periods import quarter_bounds
@@ -58,10 +60,11 @@ def require_reviewer(actor, message: str) -> None:
 def check_quarter(year: int, quarter: int) -> None:
     """A calendar quarter the ledger can hold (its rows' constraints: 2000–2200, Q1–Q4)."""
     if not (isinstance(year, int) and isinstance(quarter, int)):
-        raise ValidationError("Give the year and the quarter as whole numbers.")
+        raise ValidationError(_("Give the year and the quarter as whole numbers."))
     if not (2000 <= year <= 2200 and 1 <= quarter <= 4):
         raise ValidationError(
-            f"{year} Q{quarter} is not a quarter of the ledger (2000–2200, Q1–Q4)."
+            _("%(year)s Q%(quarter)s is not a quarter of the ledger (2000–2200, Q1–Q4).")
+            % {"year": year, "quarter": quarter}
         )
 
 
@@ -105,6 +108,7 @@ def close_quarter(
                 close.save()
         except IntegrityError:  # closed by someone else since our check (SQLite only)
             raise QuarterClosed(year, quarter, f"{year} Q{quarter} is already closed.") from None
+        events.send_on_commit(events.quarter_closed, close_id=close.pk)
     return close
 
 
@@ -118,11 +122,11 @@ def reopen_quarter(*, year: int, quarter: int, actor, reason: str) -> QuarterReo
     (QuarterNotClosed). Takes the quarter's lock, as a close does, so a reopen never
     interleaves with a close, a rollup or a review of the quarter."""
     if not roles.is_admin(actor):
-        raise PermissionDenied("Only an administrator can reopen a closed quarter.")
+        raise PermissionDenied(_("Only an administrator can reopen a closed quarter."))
     check_quarter(year, quarter)
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": "Say why the quarter is reopened."})
+        raise ValidationError({"reason": _("Say why the quarter is reopened.")})
     with transaction.atomic():
         lock_quarter(year, quarter)
         close = QuarterClose.objects.filter(year=year, quarter=quarter).first()

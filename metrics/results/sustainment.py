@@ -14,9 +14,12 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max, OuterRef, Subquery
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from improvement import notifications
 from improvement.models import NotificationKind, Stage
+from metrics import events
 from metrics.models import ResultSnapshot, SignalAlert
 
 
@@ -73,14 +76,26 @@ def _alert(result: ResultSnapshot, *, at: dt.datetime, value: float, rule: int) 
     initiative = target.initiative
     try:
         with transaction.atomic():
-            SignalAlert.objects.create(target=target, observed_at=at, value=value, rule=rule)
+            alert = SignalAlert.objects.create(
+                target=target, observed_at=at, value=value, rule=rule
+            )
+            events.send_on_commit(events.signal_alert, alert_id=alert.pk)
             notifications.notify(
                 initiative=initiative,
                 kind=NotificationKind.SIGNAL,
-                message=(
-                    f"Possible backsliding on “{initiative.title}”: {target.metric.name} was "
-                    f"{value:g} on {timezone.localtime(at):%Y-%m-%d} "
-                    f"(Western Electric rule {rule})."
+                # Written in the owner's language (a function: improvement.notifications).
+                message=lambda: (
+                    _(
+                        "Possible backsliding on “%(title)s”: %(metric)s was %(value)s on "
+                        "%(day)s (Western Electric rule %(rule)s)."
+                    )
+                    % {
+                        "title": initiative.title,
+                        "metric": target.metric.name,
+                        "value": f"{value:g}",
+                        "day": date_format(timezone.localtime(at).date()),
+                        "rule": rule,
+                    }
                 ),
                 user_ids=[initiative.owner_id],
             )

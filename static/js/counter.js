@@ -9,6 +9,15 @@
 
   var PAUSE_MS = 1000;
   var NEAR = 0.9; // announce from 90 % of the limit
+  // The words in the page's language: the page carries them, translated by its template
+  // (#counter-words: data-count, data-over), and its lang attribute says how numbers are
+  // written. English when they are missing.
+  var GIVEN = (document.getElementById("counter-words") || {}).dataset || {};
+  var WORDS = {
+    count: GIVEN.count || "{count} of {limit} characters",
+    over: GIVEN.over || ": {over} too many",
+  };
+  var LANG = document.documentElement.lang || "en";
 
   function length(value) {
     return Array.from(value.trim().replace(/\r?\n/g, "\r\n")).length;
@@ -34,9 +43,11 @@
     function update(announce) {
       var count = length(field.value);
       var over = count - limit;
-      var text = count.toLocaleString("en") + " of " + limit.toLocaleString("en") + " characters";
+      var text = WORDS.count
+        .replace("{count}", count.toLocaleString(LANG))
+        .replace("{limit}", limit.toLocaleString(LANG));
       if (over > 0) {
-        text += ": " + over.toLocaleString("en") + " too many";
+        text += WORDS.over.replace("{over}", over.toLocaleString(LANG));
       }
       shown.textContent = text;
       shown.classList.toggle("over", over > 0);

@@ -6,7 +6,6 @@ upload and delete — as for an id that does not exist (no IDOR)."""
 import pytest
 from django.urls import reverse
 
-from attachments import access
 from attachments.models import Attachment
 from tests.attachments.conftest import CSV, PDF, image_bytes, stored_files, upload
 from tests.factories import InitiativeFactory, UserFactory
@@ -23,15 +22,13 @@ def outsider(db):
 
 
 @pytest.fixture
-def hidden(monkeypatch, outsider, initiative):
-    """`initiative` is one `outsider` may not see (as a restricted area would make it):
-    attachments.access.can_see is the one place every path asks."""
-    allowed = access.can_see
-
-    def can_see(user, seen):
-        return allowed(user, seen) and not (user.pk == outsider.pk and seen.pk == initiative.pk)
-
-    monkeypatch.setattr(access, "can_see", can_see)
+def hidden(outsider, initiative):
+    """`initiative`, in a restricted area whose only member is its submitter: `outsider`
+    may not see it (improvement.visibility, which attachments.access asks)."""
+    area = initiative.area
+    area.restricted = True
+    area.save(update_fields=["restricted"])
+    area.members.add(initiative.submitted_by)
     return initiative
 
 
@@ -172,7 +169,7 @@ def test_it_refuses_anonymous_api_callers(api, initiative, attach):
 def test_it_hides_the_files_of_an_initiative_one_may_not_see_on_the_web(
     web_as, outsider, hidden, attach, media
 ):
-    attachment = attach(hidden)
+    attachment = attach(hidden, by=hidden.submitted_by)
     client = web_as(outsider)
 
     for url in (
@@ -193,7 +190,7 @@ def test_it_hides_the_files_of_an_initiative_one_may_not_see_on_the_web(
 def test_it_hides_the_files_of_an_initiative_one_may_not_see_in_the_api(
     api_as, outsider, hidden, attach
 ):
-    attachment = attach(hidden)
+    attachment = attach(hidden, by=hidden.submitted_by)
     client = api_as(outsider)
 
     for url in (

@@ -116,3 +116,22 @@ def screenshots(request):
         page.set_viewport_size(size)
 
     return screenshots
+
+
+@pytest.fixture(scope="session")
+def idp():
+    """The test OpenID provider (tests/sso/idp), one per test run, shared with tests/sso."""
+    from tests.sso.idp import harness
+
+    return harness.running()
+
+
+@pytest.fixture
+def sso(idp, settings, monkeypatch):
+    """Single sign-on on, against the test provider (tests/sso/idp/harness.py);
+    `sso.set_claims(username, …)` says who the provider's users are."""
+    from tests.sso.idp import harness
+
+    idp.clear_claims()
+    harness.configure(settings, monkeypatch, idp)
+    return idp

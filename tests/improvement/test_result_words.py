@@ -345,5 +345,6 @@ def test_it_writes_the_figures_as_the_active_language_does(web_as, user, setting
 
     assert "<dd>+21,4\xa0%</dd>" in html
     assert "<dd>0,0812</dd>" in html
-    assert "<dd>5.350\xa0$ <small>a year</small></dd>" in html
+    # The words are German too now (locale/de): "pro Jahr" for "a year".
+    assert "<dd>5.350\xa0$ <small>pro Jahr</small></dd>" in html
     assert "p = 0,0812 ≥ 0,05" in html

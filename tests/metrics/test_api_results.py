@@ -617,8 +617,22 @@ def test_it_lists_the_areas_by_name(client):
     body = response.json()
     assert set(body) == {"count", "next", "previous", "results"}
     assert body["results"] == [
-        {"id": a.pk, "name": "Accounts", "description": "Ledgers."},
-        {"id": b.pk, "name": "Billing", "description": ""},
+        {
+            "id": a.pk,
+            "name": "Accounts",
+            "description": "Ledgers.",
+            "parent": None,
+            "depth": 1,
+            "restricted": False,
+        },
+        {
+            "id": b.pk,
+            "name": "Billing",
+            "description": "",
+            "parent": None,
+            "depth": 1,
+            "restricted": False,
+        },
     ]
 
 

@@ -43,7 +43,13 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # --- the scheduler: what is due when --------------------------------------------------------
 
-SCHEDULE = settings.CELERY_BEAT_SCHEDULE
+# The daily and weekly jobs; the every-minute sweep of chat deliveries is left out (it
+# would be due at every tick), and tested in tests/integrations/test_demo_and_schedule.py.
+SCHEDULE = {
+    name: entry
+    for name, entry in settings.CELERY_BEAT_SCHEDULE.items()
+    if name != "retry-due-deliveries"
+}
 NIGHTLY = ["measure-results", "quarterly-rollup", "sustainment-watch"]
 
 

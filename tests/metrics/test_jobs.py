@@ -348,6 +348,10 @@ def test_it_answers_404_for_a_recompute_of_no_initiative(api_as, user):
 # --- beat schedule ---------------------------------------------------------------------------
 
 DAY = dt.timedelta(days=1)
+# The once-a-day-or-less jobs; the every-minute sweep of chat deliveries (a plain interval)
+# is tested in tests/integrations/test_demo_and_schedule.py.
+SWEEP = "retry-due-deliveries"
+DAILY = {name: entry for name, entry in app.conf.beat_schedule.items() if name != SWEEP}
 
 
 def interval(schedule) -> dt.timedelta:
@@ -370,6 +374,7 @@ def test_it_schedules_only_registered_tasks():
         "improvement.tasks.send_daily_digests",
         "campaigns.tasks.close_past_campaigns",
         "actions.tasks.send_action_reminders",
+        "integrations.tasks.retry_due_deliveries",
     }
     assert scheduled <= set(app.tasks)
 
@@ -382,7 +387,7 @@ def test_it_runs_the_numbers_nightly(name):
 def test_it_sends_the_digest_daily_after_the_monday_reminders():
     at = {
         name: (min(entry["schedule"].hour), min(entry["schedule"].minute))
-        for name, entry in app.conf.beat_schedule.items()
+        for name, entry in DAILY.items()
     }
 
     assert interval(app.conf.beat_schedule["daily-digest"]["schedule"]) == DAY
@@ -396,9 +401,9 @@ def test_it_runs_the_stale_reminders_weekly():
     assert schedule.day_of_week == {1}  # Monday
 
 
-@pytest.mark.parametrize("name", list(app.conf.beat_schedule))
+@pytest.mark.parametrize("name", list(DAILY))
 def test_it_expires_a_scheduled_run_before_the_next(name):
-    entry = app.conf.beat_schedule[name]
+    entry = DAILY[name]
 
     expires = dt.timedelta(seconds=entry["options"]["expires"])
 
@@ -408,7 +413,7 @@ def test_it_expires_a_scheduled_run_before_the_next(name):
 def test_it_rolls_up_and_watches_after_the_results():
     at = {
         name: (min(entry["schedule"].hour), min(entry["schedule"].minute))
-        for name, entry in app.conf.beat_schedule.items()
+        for name, entry in DAILY.items()
     }
 
     assert at["measure-results"] < at["quarterly-rollup"]
@@ -424,6 +429,7 @@ def test_it_rolls_up_and_watches_after_the_results():
         "improvement.tasks.send_stale_reminders",
         "improvement.tasks.send_notification_emails",
         "improvement.tasks.send_daily_digests",
+        "integrations.tasks.deliver",
     ],
 )
 def test_it_gives_every_task_late_acks_time_limits_and_named_retries(name):

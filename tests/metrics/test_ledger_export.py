@@ -77,7 +77,7 @@ def rows():
 
 # The test, its threshold and the improvement's interval, by column.
 EVIDENCE = ["Test", "Alpha", "Improvement 95 % CI low", "Improvement 95 % CI high"]
-FILTERS = lambda area: {"year": 2026, "quarter": 1, "initiative__area__id__exact": area.pk}  # noqa: E731
+FILTERS = lambda area: {"year": 2026, "quarter": 1, "area": area.pk}  # noqa: E731
 
 
 # Money headers name the currency (settings.CURRENCY, USD by default).

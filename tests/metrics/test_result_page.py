@@ -185,7 +185,7 @@ def test_it_labels_the_dashboards_benefit_proven(web_as, user):
 def test_it_shows_the_dashboards_unproven_benefit_beside_the_proven(web_as, user, monkeypatch):
     # The dashboard shows an "unproven" sum when metrics.selectors.quarter_benefits gives
     # one for the quarter.
-    def benefits(*, quarters):
+    def benefits(*, quarters, rows=None):
         figures = [
             {"computed": Decimal("1000"), "unproven": Decimal("2500.40"), "validated": None},
             {"computed": Decimal("0"), "unproven": None, "validated": Decimal("900")},

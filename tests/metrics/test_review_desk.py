@@ -92,7 +92,7 @@ def test_it_filters_the_desk_by_area(desk):
     row = LedgerRowFactory(initiative__area=area)
     LedgerRowFactory()
 
-    response = desk.get(desk_url(), {"initiative__area__id__exact": area.pk})
+    response = desk.get(desk_url(), {"area": area.pk})
 
     assert listed(response) == {row.pk}
 
