@@ -4,8 +4,10 @@ time −17.8 % (p = 0.011)"."""
 
 from collections.abc import Iterable
 
+from babel.numbers import get_decimal_symbol
 from django.db.models import OuterRef, Subquery
 
+from improvement.formatting import active_locale
 from improvement.models import DEAD_STAGES
 from metrics.models import ResultSnapshot, ResultStatus, Target
 
@@ -68,8 +70,9 @@ def change(result: ResultSnapshot) -> str:
 
 
 def signed(value: float, spec: str) -> str:
-    """`value` with its sign, a true minus sign: "+3.0", "−17.8", "0.0"."""
-    text = format(abs(value), spec)
+    """`value` with its sign, a true minus sign, and the active locale's decimal sign:
+    "+3.0", "−17.8", "0.0" ("−17,8" in German)."""
+    text = decimal_sign(format(abs(value), spec))
     if value > 0:
         return f"+{text}"
     if value < 0:
@@ -79,7 +82,12 @@ def signed(value: float, spec: str) -> str:
 
 def p_text(p: float) -> str:
     """The p-value in words: two significant figures ("p = 0.011"), or "p < 0.001"."""
-    return "p < 0.001" if p < 0.001 else f"p = {p:.2g}"
+    return decimal_sign("p < 0.001" if p < 0.001 else f"p = {p:.2g}")
+
+
+def decimal_sign(text: str) -> str:
+    """A number written by Python, with the active locale's decimal sign."""
+    return text.replace(".", get_decimal_symbol(active_locale()))
 
 
 def in_sentence(name: str) -> str:

@@ -1,3 +1,4 @@
+from babel.numbers import get_decimal_symbol
 from django import template
 from django.conf import settings
 
@@ -29,11 +30,13 @@ def quadrant_label(code: str | None) -> str:
 
 @register.filter
 def number(value, places: int = 4) -> str:
-    """A figure with up to `places` decimals and no trailing zeros: 12.5, 0.8947, 3."""
+    """A figure with up to `places` decimals and no trailing zeros, with the active
+    locale's decimal sign: 12.5, 0.8947, 3 (12,5 in German)."""
     if value is None or value == "":
         return "—"
     text = f"{float(value):.{int(places)}f}".rstrip("0").rstrip(".")
-    return "0" if text == "-0" else text
+    text = "0" if text == "-0" else text
+    return text.replace(".", get_decimal_symbol(formatting.active_locale()))
 
 
 # --- figures, money and p-values for the active language (improvement.formatting) ---------
