@@ -5,6 +5,8 @@ from django import forms
 from django.utils.translation import gettext as _
 from django_filters.constants import EMPTY_VALUES
 from django_filters.fields import IsoDateTimeField
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from improvement import visibility
 from improvement.models import Area
@@ -70,6 +72,9 @@ class AreaTreeField(StrictModelChoiceField):
         return obj.label
 
 
+# The schema names the parameter an integer (an area's id): the filtered models other
+# than Initiative have no `area` field for drf-spectacular to read its type from.
+@extend_schema_field(OpenApiTypes.INT)
 class AreaSubtreeFilter(StrictModelChoiceFilter):
     """An area and every area under it: a site's figures roll up its departments and
     lines (one `path LIKE 'prefix%'` on the area's index). `initiative` is the lookup

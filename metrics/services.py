@@ -34,9 +34,10 @@ __all__ = ["MAX_SAMPLE_SIZE", "MAX_VALUE"]  # where the API and the tests read t
 REASON_NEEDED = gettext_noop("Give the reason for this correction: it is kept in the history.")
 
 
-def create_target(*, initiative: Initiative, actor, **fields) -> Target:
+def create_target(*, initiative: Initiative, actor, reason: str = "", **fields) -> Target:
     """A new target. Added once the initiative's baselines are frozen (PDCA Do, DMAIC
-    Analyze, or later), it is frozen as it is created, so it needs a baseline then."""
+    Analyze, or later), it is frozen as it is created, so it needs a baseline then. A
+    `reason` (the API's target fields carry one, for corrections) goes into its history."""
     if not _open_to(actor, initiative):
         raise PermissionDenied(_("Only the owner and the team can add targets while it runs."))
     target = Target(initiative=initiative, **fields)
@@ -53,6 +54,8 @@ def create_target(*, initiative: Initiative, actor, **fields) -> Target:
         )
     with transaction.atomic():
         target._history_user = actor
+        if reason.strip():
+            target._change_reason = reason.strip()
         _save_target(target)
         if freeze_now:
             facts.freeze_baselines(initiative_id=initiative.pk, actor=actor, target_ids=[target.pk])

@@ -102,6 +102,19 @@ def test_it_creates_a_target_with_only_a_metric(owner_client, initiative):
     assert (target.is_primary, target.baseline_value, target.benefit_type) == (False, None, "hard")
 
 
+def test_it_keeps_a_reason_sent_with_a_new_target_in_its_history(owner_client, initiative):
+    # Found by the schema fuzzer: the target fields carry `reason` (for corrections), and
+    # a new target sent with one was a 500.
+    response = owner_client.post(
+        f"/api/initiatives/{initiative.pk}/targets/",
+        {"metric": MetricFactory().pk, "reason": "Cost avoidance"},
+    )
+
+    assert response.status_code == 201
+    target = Target.objects.get(pk=response.json()["id"])
+    assert target.audit.get().history_change_reason == "Cost avoidance"
+
+
 def test_it_ignores_read_only_fields_when_creating(owner_client, initiative):
     other = TriagedInitiativeFactory()
 
