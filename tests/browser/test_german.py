@@ -59,6 +59,14 @@ def compiled():
     compile_catalogues()
 
 
+# The ideas' own text, in German: the factory's is random English, which may hold one of
+# the phrases looked for (a run failed on a problem statement with "Save").
+GERMAN_TEXT = {
+    "problem_statement": "Das Umrüsten an Linie 3 dauert fast eine Stunde.",
+    "proposed_change": "Werkzeuge vorbereiten, während die Linie noch läuft.",
+}
+
+
 @pytest.fixture
 def site(db):
     today = timezone.localdate()
@@ -67,6 +75,7 @@ def site(db):
     change = today - dt.timedelta(days=40)
     live = TriagedInitiativeFactory(
         title="Rüstzeiten an Linie 3 halbieren",
+        **GERMAN_TEXT,
         stage=Stage.CHECK,
         methodology=Methodology.PDCA,
         owner=greta,
@@ -102,13 +111,16 @@ def site(db):
             impact=1 + i % 5,
             effort=1 + (i * 2) % 5,
             owner=greta,
+            **GERMAN_TEXT,
         )
     campaign = CampaignFactory(
         title="Wie können wir Wartezeiten halbieren?",
         opens_on=today - dt.timedelta(days=5),
         closes_on=today + dt.timedelta(days=25),
     )
-    InitiativeFactory(title="Zweites Prüfgerät", submitted_by=greta, campaign=campaign)
+    InitiativeFactory(
+        title="Zweites Prüfgerät", submitted_by=greta, campaign=campaign, **GERMAN_TEXT
+    )
     NotificationFactory(recipient=greta, initiative=live, message="„Rüstzeiten“ ist gewechselt.")
     return SimpleNamespace(greta=greta, live=live, campaign=campaign, today=today)
 
