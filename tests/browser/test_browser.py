@@ -109,6 +109,9 @@ def test_it_takes_an_idea_from_submission_to_measured_results(
     sign_in(page, people["contributor"])
     page.goto(f"{live_server.url}/")
     page.get_by_role("link", name="Submit idea", exact=True).click()
+    # Typed only once the page has loaded: htmx binds the title's listener then, and
+    # text typed before would send no request (a race seen once in CI under load).
+    page.wait_for_url("**/ideas/new/", wait_until="load")
     page.get_by_label("Title").fill("Speed up invoice approval")
     similar = page.locator("#similar")
     expect(similar).to_contain_text("Similar ideas already exist")
