@@ -49,7 +49,7 @@ def run_shard(shard, as_of: str, full: bool) -> tuple[int, float, int]:
     """In a worker process: one shard; returns (targets computed, max RSS in MB, pid)."""
     from metrics.results.shards import compute_shard
 
-    computed = compute_shard(shard, as_of=as_of, full=full)
+    computed = compute_shard(shard, as_of=as_of, full=full, parallel=False)  # as a worker
     return computed, child_rss_mb(), os.getpid()
 
 

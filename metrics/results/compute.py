@@ -53,6 +53,7 @@ def compute_results(
     id_range: tuple[int, int] | None = None,
     target_ids: list[int] | None = None,
     full: bool = True,
+    parallel: bool = True,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> int:
     """Compute results for every eligible target — or one initiative's, or those of an id
@@ -60,15 +61,43 @@ def compute_results(
     today), and write a row where a figure changed. With `full=False`, only the targets on
     the work list (metrics.results.stale) are computed. Returns the number of targets computed.
 
+    A whole run (every target, or an id range, with `full`) on PostgreSQL outside a
+    transaction computes its two halves at once, each on its own connection
+    (metrics.results.postgresql.in_parallel), unless `parallel` is False.
     `progress(phase, done, total)`, if given, is called as the work advances."""
     progress = progress or (lambda phase, done, total: None)
     if isinstance(as_of, str):
         as_of = dt.date.fromisoformat(as_of)
     as_of = as_of or timezone.localdate()
-    until = day_start(as_of + dt.timedelta(days=1))
+    whole = full and initiative_id is None and target_ids is None
+    if parallel and whole and postgresql.in_use() and postgresql.may_run_in_parallel():
+        halves = postgresql.id_halves(id_range)
+        return sum(
+            postgresql.in_parallel(
+                lambda half: _compute(as_of=as_of, id_range=half, progress=progress), halves
+            )
+        )
+    return _compute(
+        as_of=as_of,
+        initiative_id=initiative_id,
+        id_range=id_range,
+        target_ids=target_ids,
+        full=full,
+        progress=progress,
+    )
 
+
+def _compute(
+    *,
+    as_of: dt.date,
+    initiative_id: int | None = None,
+    id_range: tuple[int, int] | None = None,
+    target_ids: list[int] | None = None,
+    full: bool = True,
+    progress: Callable[[str, int, int], None],
+) -> int:
     samples = fetch_samples(
-        until=until,
+        until=day_start(as_of + dt.timedelta(days=1)),
         with_series=True,
         initiative_id=initiative_id,
         id_range=id_range,

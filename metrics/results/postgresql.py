@@ -42,39 +42,56 @@ def in_use() -> bool:
     return connection.vendor == "postgresql"
 
 
-# --- reading in parallel -------------------------------------------------------------------
+# --- computing in parallel ------------------------------------------------------------------
 
-# The server runs a statement in one process, which leaves a core idle on a machine with
-# more. A full run's reads — the samples, then the baseline phase — each go in halves at
-# once, on two connections. Measured at 1,000,000 measurements on 2 cores
-# (bench/README.md, "Results job"): the samples' read 0.36 s instead of 0.64 s, the
-# baseline phase's 0.10 s instead of 0.19 s. Each half is its own snapshot, as each
-# target's samples come from one statement.
-READERS = 2
+# The server runs a statement in one process, and the job computes its figures in one
+# Python thread, which leaves a core idle on a machine with more. A whole run in process
+# — every target, or a shard's id range — computes its two halves at once, each on its
+# own connection, read, computed and written in its own transaction, as two shards
+# would: one half's statements run while the other's figures are computed. Measured at
+# 1,000,000 measurements on 2 cores (bench/README.md, "Results job"): 1.6–2.1 s rather
+# than 2.7–2.9 s for the first computation. A Celery worker computes its shard on one
+# connection: there the worker processes are the parallelism.
+HALVES = 2
 
 T = TypeVar("T")
 
 
-def may_read_in_parallel() -> bool:
+def may_run_in_parallel() -> bool:
     """Not inside a transaction: the other connections would not see what it wrote (the
-    tests' data, say), so a read in a transaction is one statement."""
-    return READERS > 1 and not connection.in_atomic_block
+    tests' data, say), and their writes would not be undone with it."""
+    return HALVES > 1 and not connection.in_atomic_block
 
 
-def in_parallel(read: Callable[[T], object], parts: Sequence[T]) -> list:
-    """`read(part)` of each part — on READERS connections at once when there are several
+def in_parallel(work: Callable[[T], int], parts: Sequence[T]) -> list[int]:
+    """`work(part)` of each part — on HALVES connections at once when there are several
     parts — in the order of the parts."""
     if len(parts) < 2:
-        return [read(part) for part in parts]
+        return [work(part) for part in parts]
 
     def on_its_own_connection(part):
         try:
-            return read(part)
-        finally:  # the thread's connection, opened by the read
+            return work(part)
+        finally:  # the thread's connection, opened by the work
             connections[DEFAULT_DB_ALIAS].close()
 
-    with ThreadPoolExecutor(READERS, thread_name_prefix="results-read") as pool:
+    with ThreadPoolExecutor(HALVES, thread_name_prefix="results") as pool:
         return list(pool.map(on_its_own_connection, parts))
+
+
+def id_halves(id_range: tuple[int, int] | None) -> list[tuple[int, int] | None]:
+    """Two halves of the range of target ids (every target's, without one)."""
+    if id_range is None:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT min(id), max(id) FROM metrics_target")
+            id_range = cursor.fetchone()
+        if id_range[0] is None:
+            return [None]
+    first, last = id_range
+    if first == last:
+        return [id_range]
+    middle = (first + last) // 2
+    return [(first, middle), (middle + 1, last)]
 
 
 # --- reading the samples ------------------------------------------------------------------
@@ -171,47 +188,7 @@ FROM (
 def read_samples(*, until, after_from, with_series, id_range=None, **scope) -> tuple[list, tuple]:
     """The target columns (TARGET_COLUMNS of metrics.results.samples) in id order, and the
     points of their samples: arrays (sample index, value, size — 0 for none — and, with
-    `with_series`, the ids of the charted targets' after points).
-
-    Every target (or a shard's range) is read in halves at once (see `in_parallel`);
-    one initiative's, a list's or an incremental run's few targets in one statement."""
-    whole = not any(scope.get(name) for name in ("initiative_id", "target_ids", "due_as_of"))
-    parts = _id_halves(id_range) if whole and may_read_in_parallel() else [id_range]
-    reads = in_parallel(
-        lambda part: _read_samples(
-            until=until, after_from=after_from, with_series=with_series, id_range=part, **scope
-        ),
-        parts,
-    )
-    # The parts one after the other, leaving out an empty one (it has lists where the
-    # others have arrays); a part's sample indexes follow the previous parts'.
-    reads = [read for read in reads if len(read[0][0])] or reads[:1]
-    targets, points = reads[0]
-    for more_targets, (sample, *rest) in reads[1:]:
-        offset = 2 * len(targets[0])
-        targets = [_joined(a, b) for a, b in zip(targets, more_targets, strict=True)]
-        points = (_joined(points[0], sample + offset), *map(_joined, points[1:], rest))
-    return targets, points
-
-
-def _joined(a, b):
-    return np.concatenate([a, b]) if isinstance(a, np.ndarray) else [*a, *b]
-
-
-def _id_halves(id_range: tuple[int, int] | None) -> list[tuple[int, int] | None]:
-    """Two halves of the range of target ids (every target's, without one)."""
-    if id_range is None:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT min(id), max(id) FROM metrics_target")
-            id_range = cursor.fetchone()
-        if id_range[0] is None:
-            return [None]
-    first, last = id_range
-    middle = (first + last) // 2
-    return [(first, middle), (middle + 1, last)]
-
-
-def _read_samples(*, until, after_from, with_series, id_range, **scope) -> tuple[list, tuple]:
+    `with_series`, the ids of the charted targets' after points)."""
     id_from, id_to = id_range or (None, None)
     params = {
         "id_from": id_from,
@@ -252,43 +229,35 @@ def _read_samples(*, until, after_from, with_series, id_range, **scope) -> tuple
 
 # The baseline phase of the charted targets (metrics.results.compute.baseline_series):
 # per target, one range scan of the (target, observed_at) index up to local midnight of
-# its change date; the arrays in the caller's order of targets, then in time order. The
-# ORM's equivalent compares each point's local date with the change date, which no index
-# serves: it read all 1,000,000 measurements for the 9,000 charted targets' baseline
-# points. The control charts took 1.6–2.1 s with it, 0.4–0.5 s with this statement (0.24 s
-# of it), measured on the same loaded machine (bench.results_bench's data set).
+# its change date, the targets in the caller's order; the points arrive in that order and
+# are aggregated as they come, as in SAMPLES_SQL. The ORM's equivalent compares each
+# point's local date with the change date, which no index serves: it read all 1,000,000
+# measurements for the 9,000 charted targets' baseline points (the control charts took
+# 1.6–2.1 s with it). Sorting inside each aggregate (`array_agg(… ORDER BY …)`) instead
+# took 0.18–0.24 s rather than 0.10–0.14 s (bench.results_bench's data set, measured in
+# one run).
 BASELINE_SQL = """
-SELECT array_agg(u.k ORDER BY u.k, x.observed_at),
-       array_agg(x.id ORDER BY u.k, x.observed_at),
-       array_agg(x.value ORDER BY u.k, x.observed_at),
-       array_agg(x.size ORDER BY u.k, x.observed_at)
-FROM unnest(%(ids)b::int8[]) WITH ORDINALITY AS u(id, k)
-JOIN metrics_target t ON t.id = u.id
-JOIN improvement_initiative i ON i.id = t.initiative_id
+SELECT array_agg(u.k), array_agg(x.id), array_agg(x.value), array_agg(x.size)
+FROM (
+    SELECT u.id, u.k, (i.implemented_on + time '00:00') AT TIME ZONE %(tz)s AS change_at
+    FROM unnest(%(ids)b::int8[]) WITH ORDINALITY AS u(id, k)
+    JOIN metrics_target t ON t.id = u.id
+    JOIN improvement_initiative i ON i.id = t.initiative_id
+    ORDER BY u.k
+) u
 CROSS JOIN LATERAL (
-    SELECT x.id, x.value, coalesce(x.sample_size, 0) AS size, x.observed_at
+    SELECT x.id, x.value, coalesce(x.sample_size, 0) AS size
     FROM metrics_measurement x
-    WHERE x.target_id = u.id
-      AND x.observed_at < (i.implemented_on + time '00:00') AT TIME ZONE %(tz)s
+    WHERE x.target_id = u.id AND x.observed_at < u.change_at
     ORDER BY x.observed_at
 ) x
 """
 
 
 def baseline_series(target_ids: list[int]) -> tuple[np.ndarray, ...]:
-    """(position in `target_ids`, id, value, size — 0 for none) of every measurement
-    before each target's change date, grouped by target in the given order, oldest
-    first. Many targets are read in halves at once (see `in_parallel`)."""
-    half = (len(target_ids) + 1) // 2
-    parts = [target_ids[:half], target_ids[half:]] if may_read_in_parallel() else [target_ids]
-    reads = in_parallel(_baseline_series, [part for part in parts if part] or [[]])
-    position, *columns = (np.concatenate(column) for column in zip(*reads, strict=True))
-    # Positions count from 1 in each part: those of the second follow the first's.
-    position[len(reads[0][0]) :] += half
-    return position, *columns
-
-
-def _baseline_series(target_ids: list[int]) -> tuple[np.ndarray, ...]:
+    """(position in `target_ids`, from 1; id, value, size — 0 for none) of every
+    measurement before each target's change date, grouped by target in the given order,
+    oldest first."""
     connection.ensure_connection()
     with transaction.atomic(), psycopg.Cursor(connection.connection) as cursor:
         pgarrays.register(cursor)
@@ -332,7 +301,11 @@ def observed_at(ids: list[int]) -> dict[int, dt.datetime]:
 # JSON cost 0.08 s to encode and 0.05 s for the server to parse, of a 0.7 s write).
 # Only the signals, a list of a few points or none, travel as JSON. Every array is
 # aligned on the target, so the rows need no join — and no sort: at 27,000 rows of this
-# width a join's sort spills past work_mem to disk.
+# width a join's sort spills past work_mem to disk. The arrays are unnested in the select
+# list, where PostgreSQL walks them in step, row by row; in FROM (`unnest(a, b, …)`) it
+# first copies each array into a table of its own: 0.6 s rather than 0.4 s for 27,000
+# rows when nothing changed, 1.09 s rather than 0.78 s when every row is new (measured in
+# one run, bench.results_bench's data set).
 RESULT_COLUMNS = {
     "target_id": "int8",
     "n_before": "int4",
@@ -385,6 +358,8 @@ def cents(column: np.ndarray) -> BinaryArray:
 
 SENT = {**RESULT_COLUMNS, **CHART_COLUMNS}
 
+UNNESTED = [f"unnest(%({name})b::{kind}[]) AS {name}" for name, kind in SENT.items()]
+
 # A row is written only where a figure (COMPARED_FIELDS) differs from the target's result
 # in force on the date (its newest row as of then): a row per change, each valid from its
 # date, rather than one a night.
@@ -406,8 +381,7 @@ SELECT n.* FROM (
                ) END
            ) END AS control,
            %(as_of)b::date AS as_of, %(now)b::timestamptz AS computed_at
-    FROM unnest({", ".join(f"%({name})b::{kind}[]" for name, kind in SENT.items())})
-        AS r({", ".join(SENT)})
+    FROM (SELECT {", ".join(UNNESTED)}) r
 ) n
 LEFT JOIN LATERAL (
     SELECT * FROM metrics_resultsnapshot p
@@ -454,12 +428,9 @@ def upsert(
         # 27,000 targets (bench/README.md). For this statement only, no sequential scan.
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("SET LOCAL jit = off")  # as for the reads
-        # The unnested parameters are held in memory for the statement (27,000 rows of
-        # 40 columns: about 10 MB), rather than spilled to a temporary file.
-        cursor.execute("SET LOCAL work_mem = '64MB'")
         cursor.execute(UPSERT_SQL, params)
         # Back to the session's settings, for a caller's transaction that goes on.
-        for name in ("enable_seqscan", "jit", "work_mem"):
+        for name in ("enable_seqscan", "jit"):
             cursor.execute(f"RESET {name}")
 
 

@@ -35,8 +35,12 @@ def plan(*, as_of: dt.date, full: bool, shard_size: int | None = None) -> list[S
     return [Shard(chunk[0], chunk[-1], None if full else chunk) for chunk in chunks]
 
 
-def compute_shard(shard: Shard, *, as_of: dt.date | str, full: bool) -> int:
-    """Compute one shard; returns the number of targets computed."""
+def compute_shard(shard: Shard, *, as_of: dt.date | str, full: bool, parallel: bool = True) -> int:
+    """Compute one shard; returns the number of targets computed. A Celery worker's shard
+    is computed on one connection (`parallel=False`): there the workers are the
+    parallelism."""
     if shard.ids is not None:
         return compute_results(target_ids=shard.ids, as_of=as_of)
-    return compute_results(id_range=(shard.first, shard.last), as_of=as_of, full=full)
+    return compute_results(
+        id_range=(shard.first, shard.last), as_of=as_of, full=full, parallel=parallel
+    )
