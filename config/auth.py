@@ -20,7 +20,8 @@ from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
 from accounts.models import Profile
-from improvement.models import Area, Notification
+from improvement import visibility
+from improvement.models import Area
 from improvement.roles import TRIAGE_PERMISSION
 
 
@@ -41,7 +42,7 @@ class ModelBackend(DjangoModelBackend):
         )
 
         unread = (
-            Notification.objects.filter(recipient=OuterRef("pk"), read_at__isnull=True)
+            visibility.unread_notifications(user_id)
             .order_by()
             .values("recipient")
             .annotate(n=Count("pk"))

@@ -22,7 +22,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Length, Substr
 
-from improvement.models import Area, Initiative
+from improvement.models import Area, Initiative, Notification
 
 
 def is_unfiltered(user) -> bool:
@@ -36,12 +36,12 @@ def _above_or_same(**filters) -> QuerySet:
     return Area.objects.filter(path=Substr(OuterRef("path"), 1, Length("path")), **filters)
 
 
-def _belongs(user) -> Q:
-    """The areas `user` is a member or an area reviewer of."""
-    if user.pk is None:
+def _belongs(user_id: int | None) -> Q:
+    """The areas user `user_id` is a member or an area reviewer of."""
+    if user_id is None:
         return Q(pk__in=[])
-    members = Area.members.through.objects.filter(user_id=user.pk).values("area_id")
-    reviewers = Area.reviewers.through.objects.filter(user_id=user.pk).values("area_id")
+    members = Area.members.through.objects.filter(user_id=user_id).values("area_id")
+    reviewers = Area.reviewers.through.objects.filter(user_id=user_id).values("area_id")
     return Q(pk__in=members) | Q(pk__in=reviewers)
 
 
@@ -50,9 +50,23 @@ def hidden_areas(user) -> QuerySet[Area]:
     area they belong to. Empty for an administrator."""
     if is_unfiltered(user):
         return Area.objects.none()
+    return _hidden_from(user.pk)
+
+
+def _hidden_from(user_id: int | None) -> QuerySet[Area]:
     private = Exists(_above_or_same(restricted=True))
-    covered = Exists(_above_or_same().filter(_belongs(user)))
+    covered = Exists(_above_or_same().filter(_belongs(user_id)))
     return Area.objects.order_by().filter(private).exclude(covered)
+
+
+def unread_notifications(user_id: int) -> QuerySet[Notification]:
+    """The unread notifications the list shows user `user_id` (not those about an
+    initiative they may no longer see), asked by id alone: the count is loaded with the
+    user (config.auth), before there is a user object to ask `visible()` with."""
+    hidden = Q(initiative__area_id__in=_hidden_from(user_id).values("pk")) & ~Q(
+        recipient__is_superuser=True, recipient__is_active=True
+    )
+    return Notification.objects.filter(recipient_id=user_id, read_at__isnull=True).exclude(hidden)
 
 
 def visible_areas(user) -> QuerySet[Area]:

@@ -111,14 +111,17 @@ def notifications(request):
 @require_POST
 def notifications_read(request):
     """Mark one notification (`id`) or all of them read."""
-    unread = Notification.objects.filter(recipient=request.user, read_at__isnull=True)
+    # Those the list shows: one about an initiative the person may no longer see is not
+    # theirs to open (404), nor counted among those marked.
+    unread = visibility.unread_notifications(request.user.pk)
     if "id" in request.POST:
         # A form, not str.isdigit(): "²" is a digit to isdigit() and no number to int().
         form = NotificationReadForm(request.POST)
         if not form.is_valid() or form.cleaned_data["id"] is None:
             raise Http404(_("No such notification."))
         notification = get_object_or_404(
-            Notification, pk=form.cleaned_data["id"], recipient=request.user
+            visibility.visible(Notification.objects.filter(recipient=request.user), request.user),
+            pk=form.cleaned_data["id"],
         )
         unread = unread.filter(pk=notification.pk)
         unread.update(read_at=timezone.now())

@@ -164,16 +164,27 @@ def fetch_samples(
             # The ids came for the charted targets' after points only, in the points' order.
             charted = np.isin(np.array(targets[10], dtype=str), CONTROL_STAGES)
             ids[charted[sample // 2] & (sample % 2 == 1)] = charted_ids
+        # The sizes came for the proportion targets' points only, likewise.
+        sizes = np.full(len(sample), np.nan)
+        sizes[_proportion(targets)[sample // 2]] = size
         points = Points(
             sample=sample.astype(np.int64),
             id=ids,
             value=value,
-            size=np.where(size == 0, np.nan, size),  # sizes are ≥ 1; 0 stands for none
+            size=np.where(sizes == 0, np.nan, sizes),  # sizes are ≥ 1; 0 stands for none
         )
     else:
         targets = _targets_orm(**scope)
         points = _points_orm(targets[0], until=until, after_from=after_from, **scope)
+        # A sample size counts for a proportion only: the others' are left out, as the
+        # PostgreSQL reader leaves them out.
+        points.size[~_proportion(targets)[points.sample // 2]] = np.nan
     return _samples_of_points(targets, points, with_series=with_series)
+
+
+def _proportion(targets: list) -> np.ndarray:
+    """Whether each target (of the TARGET_COLUMNS read) measures a proportion."""
+    return np.array(targets[9], dtype=str) == ChartKind.PROPORTION
 
 
 # Target columns, in this order, as both readers give them.
