@@ -50,9 +50,10 @@ def in_use() -> bool:
 # — every target, or a shard's id range — computes its two halves at once, each on its
 # own connection, read, computed and written in its own transaction, as two shards
 # would: one half's statements run while the other's figures are computed. Measured at
-# 1,000,000 measurements on 2 cores (bench/README.md, "Results job"): 1.6–2.1 s rather
-# than 2.7–2.9 s for the first computation. A Celery worker computes its shard on one
-# connection: there the worker processes are the parallelism.
+# 1,000,000 measurements on 2 cores (bench/README.md, "Results job"), three rounds of the
+# first computation: 1.6–2.6 s rather than 2.7–2.9 s with the reads alone in halves;
+# three or four parts on two threads were slower than halves. A Celery worker computes
+# its shard on one connection: there the worker processes are the parallelism.
 HALVES = 2
 
 T = TypeVar("T")
