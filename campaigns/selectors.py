@@ -24,9 +24,11 @@ def with_idea_count(campaigns, user):
 
 
 def campaigns_for_reading(user):
-    """Every campaign with its area, people and the count of the ideas `user` may see:
-    one query."""
-    return with_idea_count(Campaign.objects.select_related("area", "created_by", "closed_by"), user)
+    """Every campaign `user` may see (not those of a private area they are not part of,
+    improvement.visibility) with its area, people and the count of the ideas they may
+    see: one query."""
+    campaigns = Campaign.objects.select_related("area", "created_by", "closed_by")
+    return with_idea_count(visibility.visible(campaigns, user, ""), user)
 
 
 def campaigns_by_status(*, today: dt.date, user) -> dict[str, list[Campaign]]:

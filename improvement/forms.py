@@ -7,7 +7,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
-from improvement import roles, workflow
+from improvement import roles, visibility, workflow
 from improvement.models import (
     INTAKE_STAGES,
     Comment,
@@ -113,14 +113,15 @@ def open_campaigns():
     return campaign_model.objects.open_on(timezone.localdate()).order_by("closes_on", "pk")
 
 
-def idea_initial(query) -> dict:
+def idea_initial(query, user) -> dict:
     """The idea form's first values from its page's query string: `?campaign=<id>` (a
     campaign page's "Submit an idea") chooses that campaign, and its area and pillar,
-    when it is open; any other value chooses nothing."""
+    when it is open and `user` may see it; any other value chooses nothing."""
     pk = parse_id(query.get("campaign"))
     if pk is None:
         return {}
-    campaign = open_campaigns().filter(pk=pk).values("area", "pillar").first()
+    campaigns = visibility.visible(open_campaigns(), user, "")
+    campaign = campaigns.filter(pk=pk).values("area", "pillar").first()
     if campaign is None:
         return {}
     return {"campaign": pk, **campaign}

@@ -34,6 +34,7 @@ def submit_idea(*, actor, **fields) -> tuple[Initiative, bool]:
     initiative = Initiative(submitted_by=actor, **fields)
     initiative.full_clean()
     _check_campaign_open(initiative)
+    _check_campaign_visible(actor, initiative)
     _check_area_visible(actor, initiative.area_id)
     same = {name: getattr(initiative, name) for name in {*roles.IDEA_FIELDS, *fields}}
     with transaction.atomic():
@@ -59,6 +60,16 @@ def _check_area_visible(actor, area_id: int) -> None:
     not follow, or a private area's they are not part of, is refused as unknown."""
     if area_id is not None and not visibility.visible_areas(actor).filter(pk=area_id).exists():
         raise ValidationError({"area": _("Choose one of the areas you may see.")})
+
+
+def _check_campaign_visible(actor, initiative: Initiative) -> None:
+    """A campaign of a private area the submitter is not part of is unknown to them."""
+    campaign = initiative.campaign
+    if (
+        campaign is not None
+        and not visibility.visible_areas(actor).filter(pk=campaign.area_id).exists()
+    ):
+        raise ValidationError({"campaign": _("Choose one of the campaigns you may see.")})
 
 
 def _check_campaign_open(initiative: Initiative) -> None:

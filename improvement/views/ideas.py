@@ -33,10 +33,12 @@ SIMILAR_MIN_WORD = 4
 @rate_limited("ideas")
 def idea_new(request):
     # `?campaign=<id>`: sent by a campaign page's "Submit an idea".
-    form = IdeaForm(request.POST or None, initial=idea_initial(request.GET))
+    form = IdeaForm(request.POST or None, initial=idea_initial(request.GET, request.user))
     # The areas the person may see, as a tree: an idea goes where its submitter can follow it.
     area = form.fields["area"]
     area.queryset = visibility.visible_areas(request.user)
+    campaign = form.fields["campaign"]
+    campaign.queryset = visibility.visible(campaign.queryset, request.user, "")
     area.label_from_instance = lambda choice: choice.label
     files = attachment_forms.AttachmentForm(
         request.POST or None, request.FILES or None, prefix=attachment_forms.IDEA
