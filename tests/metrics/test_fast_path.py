@@ -9,7 +9,6 @@ against the portable ORM path, both run on PostgreSQL (issue 16, item 3):
 """
 
 import datetime as dt
-from dataclasses import fields
 from unittest import mock
 
 import numpy as np
@@ -72,17 +71,6 @@ def test_the_fast_path_and_the_orm_path_write_identical_rows(world, monkeypatch)
 
     assert fast == orm
     assert fast[0]
-
-
-def same(a, b) -> bool:
-    """Whether two Samples (or their parts) hold the same values, NaN equal to NaN."""
-    if isinstance(a, np.ndarray | list | tuple):
-        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
-    if isinstance(a, dict):
-        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
-    if hasattr(a, "__dataclass_fields__"):
-        return all(same(getattr(a, f.name), getattr(b, f.name)) for f in fields(a))
-    return a == b or (a != a and b != b)  # NaN
 
 
 def rows_of_a_full_run(*, parallel: bool) -> list[dict]:
