@@ -67,7 +67,9 @@ def timed(fn: Callable[[], object], *, repeat: int, before: Callable[[], None] |
 
 
 class Phases:
-    """Wall-clock phases of one compute_results run, from its progress callback."""
+    """Wall-clock phases of one compute_results run, from its progress callback. A full
+    run computes its two halves at once, so each phase ends when the later half's does
+    and the phases of the two halves overlap."""
 
     def __init__(self) -> None:
         self.start = time.perf_counter()

@@ -55,20 +55,21 @@ def submit_idea(*, actor, **fields) -> tuple[Initiative, bool]:
     return initiative, True
 
 
+def _sees_area(actor, area_id: int) -> bool:
+    return visibility.visible_areas(actor).filter(pk=area_id).exists()
+
+
 def _check_area_visible(actor, area_id: int) -> None:
     """An idea goes only into an area its submitter (or editor) may see: one they could
     not follow, or a private area's they are not part of, is refused as unknown."""
-    if area_id is not None and not visibility.visible_areas(actor).filter(pk=area_id).exists():
+    if area_id is not None and not _sees_area(actor, area_id):
         raise ValidationError({"area": _("Choose one of the areas you may see.")})
 
 
 def _check_campaign_visible(actor, initiative: Initiative) -> None:
     """A campaign of a private area the submitter is not part of is unknown to them."""
     campaign = initiative.campaign
-    if (
-        campaign is not None
-        and not visibility.visible_areas(actor).filter(pk=campaign.area_id).exists()
-    ):
+    if campaign is not None and not _sees_area(actor, campaign.area_id):
         raise ValidationError({"campaign": _("Choose one of the campaigns you may see.")})
 
 

@@ -54,7 +54,6 @@ def in_use() -> bool:
 # first computation: 1.6–2.6 s rather than 2.7–2.9 s with the reads alone in halves;
 # three or four parts on two threads were slower than halves. A Celery worker computes
 # its shard on one connection: there the worker processes are the parallelism.
-HALVES = 2
 
 T = TypeVar("T")
 
@@ -62,12 +61,12 @@ T = TypeVar("T")
 def may_run_in_parallel() -> bool:
     """Not inside a transaction: the other connections would not see what it wrote (the
     tests' data, say), and their writes would not be undone with it."""
-    return HALVES > 1 and not connection.in_atomic_block
+    return not connection.in_atomic_block
 
 
 def in_parallel(work: Callable[[T], int], parts: Sequence[T]) -> list[int]:
-    """`work(part)` of each part — on HALVES connections at once when there are several
-    parts — in the order of the parts."""
+    """`work(part)` of each part — each on a connection of its own, at once, when there are
+    several parts — in the order of the parts."""
     if len(parts) < 2:
         return [work(part) for part in parts]
 
@@ -77,7 +76,7 @@ def in_parallel(work: Callable[[T], int], parts: Sequence[T]) -> list[int]:
         finally:  # the thread's connection, opened by the work
             connections[DEFAULT_DB_ALIAS].close()
 
-    with ThreadPoolExecutor(HALVES, thread_name_prefix="results") as pool:
+    with ThreadPoolExecutor(len(parts), thread_name_prefix="results") as pool:
         return list(pool.map(on_its_own_connection, parts))
 
 
